@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Bootstrap and run the project: `python3 dev.py demo` or `python3 dev.py test`.
+
+Needs only Python 3.11+. It makes `.venv`, installs the project with its development
+extras when pyproject.toml has changed, and runs the command inside that environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed-from"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+COMMANDS = {
+    "demo": "start the API on the embedded PostgreSQL with the demo council loaded",
+    "test": "lint, type-check and run the whole test suite",
+    "lint": "ruff check, ruff format --check and mypy only",
+    "feedback": "run the `feedback` command line with the remaining arguments",
+}
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and install the project if needed."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    print("installing the project and its development tools into .venv ...", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*argv: str) -> int:
+    """Run one command from the virtual environment's bin folder."""
+    return subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=ROOT).returncode
+
+
+def lint() -> int:
+    """Ruff lint and format check, then mypy strict on services/."""
+    for step in (
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+        ("mypy",),
+    ):
+        code = run(*step)
+        if code:
+            return code
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: python3 dev.py COMMAND\n")
+        for name, what in COMMANDS.items():
+            print(f"  {name:<9} {what}")
+        return 2
+    ensure_environment()
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        return run("feedback", "demo", *rest)
+    if command == "feedback":
+        return run("feedback", *rest)
+    if command == "lint":
+        return lint()
+    code = lint()
+    if code:
+        return code
+    return run("pytest", *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

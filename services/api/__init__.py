@@ -1,0 +1,1 @@
+"""The council feedback API: complaints, compliments, members' casework and escalations."""

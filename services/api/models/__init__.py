@@ -1,0 +1,25 @@
+"""Table and API models; importing this package registers every table on the metadata."""
+
+from sqlmodel import SQLModel
+
+from .escalations import ComplaintPoint, Escalation, Recommendation, Remedy
+from .feedback import FeedbackEvent, FeedbackItem
+from .people import Person
+from .reference import Nature, NonWorkingDay, ServiceArea, Team
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ComplaintPoint",
+    "Escalation",
+    "FeedbackEvent",
+    "FeedbackItem",
+    "Nature",
+    "NonWorkingDay",
+    "Person",
+    "Recommendation",
+    "Remedy",
+    "ServiceArea",
+    "Team",
+    "metadata",
+]

@@ -1,0 +1,233 @@
+"""Escalations of a complaint (Stage 2, Stage 3, Ombudsman) and the remedies agreed on them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
+from sqlmodel import Field, SQLModel
+
+from .base import PastDate, StrictModel, Text, enum_type, timestamp_field
+from .enums import EscalationStage, EscalationStatus, Finding, OmbudsmanDecision, RemedyType
+
+LgscoReference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+]
+PayeeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Pence = Annotated[int, PydanticField(strict=True, gt=0, le=100_000_000_00)]
+
+
+class Escalation(SQLModel, table=True):
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(stage = 'ombudsman_investigation') = (lgsco_reference IS NOT NULL)",
+            name="lgsco_reference",
+        ),
+        sa.CheckConstraint(
+            "stage = 'ombudsman_investigation' OR (decision IS NULL AND decision_on IS NULL)",
+            name="decision_stage",
+        ),
+        sa.CheckConstraint("stage = 'stage3_review' OR panel_on IS NULL", name="panel_stage"),
+        sa.Index("ix_escalation_stage_opened_on", "stage", "opened_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)
+    stage: EscalationStage = Field(sa_type=enum_type(EscalationStage))
+    status: EscalationStatus = Field(sa_type=enum_type(EscalationStatus))
+    opened_on: date
+    due_on: date | None = None
+    extended_due_on: date | None = None
+    completed_on: date | None = None
+    panel_on: date | None = None
+    outcome: Finding | None = Field(default=None, sa_type=enum_type(Finding))
+    lgsco_reference: str | None = Field(default=None, max_length=40, unique=True)
+    decision_on: date | None = None
+    decision: OmbudsmanDecision | None = Field(default=None, sa_type=enum_type(OmbudsmanDecision))
+    public_interest_report: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class ComplaintPointBase(SQLModel):
+    summary: Text
+    finding: Finding | None = Field(default=None, sa_type=enum_type(Finding))
+
+
+class ComplaintPoint(ComplaintPointBase, table=True):
+    __tablename__ = "complaint_point"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True, sa_type=sa.BigInteger)
+    position: int
+
+
+class ComplaintPointIn(ComplaintPointBase, StrictModel):
+    pass
+
+
+class ComplaintPointPublic(ComplaintPointBase):
+    position: int
+
+
+class RecommendationBase(SQLModel):
+    text: Text
+    agreed: bool | None = None
+
+
+class Recommendation(RecommendationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True, sa_type=sa.BigInteger)
+    position: int
+
+
+class RecommendationIn(RecommendationBase, StrictModel):
+    pass
+
+
+class RecommendationPublic(RecommendationBase):
+    position: int
+
+
+class _EscalationCreateCommon(StrictModel):
+    opened_on: PastDate
+
+
+class Stage2Create(_EscalationCreateCommon):
+    stage: Literal["stage2_investigation"]
+    points: list[ComplaintPointIn] = PydanticField(default_factory=list, max_length=100)
+    recommendations: list[RecommendationIn] = PydanticField(default_factory=list, max_length=100)
+    completed_on: PastDate | None = None
+
+
+class Stage3Create(_EscalationCreateCommon):
+    stage: Literal["stage3_review"]
+    panel_on: date | None = None
+    outcome: Finding | None = None
+    recommendations: list[RecommendationIn] = PydanticField(default_factory=list, max_length=100)
+    completed_on: PastDate | None = None
+
+
+class OmbudsmanCreate(_EscalationCreateCommon):
+    stage: Literal["ombudsman_investigation"]
+    lgsco_reference: LgscoReference
+    decision_on: PastDate | None = None
+    decision: OmbudsmanDecision | None = None
+    public_interest_report: bool = False
+
+
+EscalationCreate = Annotated[
+    Stage2Create | Stage3Create | OmbudsmanCreate, PydanticField(discriminator="stage")
+]
+
+
+class EscalationUpdate(StrictModel):
+    """Fields that may change as an escalation proceeds; lists replace the stored ones."""
+
+    extended_due_on: date | None = None
+    completed_on: PastDate | None = None
+    panel_on: date | None = None
+    outcome: Finding | None = None
+    points: list[ComplaintPointIn] | None = PydanticField(default=None, max_length=100)
+    recommendations: list[RecommendationIn] | None = PydanticField(default=None, max_length=100)
+    decision_on: PastDate | None = None
+    decision: OmbudsmanDecision | None = None
+    public_interest_report: bool | None = None
+
+
+class EscalationPublic(SQLModel):
+    id: int
+    item_id: int
+    service: str
+    team: str
+    stage: EscalationStage
+    status: EscalationStatus
+    opened_on: date
+    due_on: date | None
+    extended_due_on: date | None
+    completed_on: date | None
+    panel_on: date | None
+    outcome: Finding | None
+    lgsco_reference: str | None
+    decision_on: date | None
+    decision: OmbudsmanDecision | None
+    public_interest_report: bool
+    points: list[ComplaintPointPublic]
+    recommendations: list[RecommendationPublic]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EscalationPage(SQLModel):
+    items: list[EscalationPublic]
+    next: str | None
+
+
+class RemedyBase(SQLModel):
+    type: RemedyType = Field(sa_type=enum_type(RemedyType))
+    description: Text
+    amount_pence: Pence | None = Field(
+        default=None,
+        sa_type=sa.BigInteger,
+        description="Whole pence; required for payments and refunds, absent otherwise.",
+    )
+    payee_label: PayeeLabel | None = Field(
+        default=None, max_length=60, description='Pseudonymous, as the Ombudsman writes: "Mr B".'
+    )
+    due_on: date | None = None
+    completed_on: PastDate | None = None
+    evidence: Text | None = None
+
+
+class Remedy(RemedyBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(type IN ('financial_payment', 'refund')) = (amount_pence IS NOT NULL)",
+            name="amount_for_money",
+        ),
+        sa.CheckConstraint("amount_pence > 0", name="amount_positive"),
+        sa.Index("ix_remedy_due_on", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True, sa_type=sa.BigInteger)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class RemedyCreate(RemedyBase, StrictModel):
+    pass
+
+
+class RemedyUpdate(StrictModel):
+    description: Text | None = None
+    amount_pence: Pence | None = None
+    payee_label: PayeeLabel | None = None
+    due_on: date | None = None
+    completed_on: PastDate | None = None
+    evidence: Text | None = None
+
+
+class RemedyPublic(RemedyBase):
+    id: int
+    escalation_id: int
+    status: str = PydanticField(
+        description="completed_on_time, completed_late, outstanding or overdue, as of today."
+    )
+    days_late: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RemedyPage(SQLModel):
+    items: list[RemedyPublic]
+    next: str | None

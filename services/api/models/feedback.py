@@ -1,0 +1,205 @@
+"""Feedback items (complaints, compliments, members' casework) and their lifecycle events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
+from sqlmodel import Field, SQLModel
+
+from .base import Code, Name, PastDate, StrictModel, Text, enum_type, timestamp_field
+from .enums import (
+    Channel,
+    ComplaintProcedure,
+    EnquirerRole,
+    EventType,
+    FeedbackKind,
+    ItemStatus,
+    Outcome,
+)
+from .people import PersonCreate
+
+ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class FeedbackItemBase(SQLModel):
+    service: Code = Field(max_length=80)
+    team: Code = Field(max_length=80)
+    source_system: Code = Field(max_length=80)
+    external_ref: ExternalRef = Field(max_length=100)
+    channel: Channel = Field(sa_type=enum_type(Channel))
+    received_on: PastDate
+
+
+class FeedbackItem(FeedbackItemBase, table=True):
+    __tablename__ = "feedback_item"
+    __table_args__ = (
+        sa.UniqueConstraint("source_system", "external_ref"),
+        sa.ForeignKeyConstraint(["service", "team"], ["team.service", "team.code"]),
+        sa.ForeignKeyConstraint(["service", "nature"], ["nature.service", "nature.code"]),
+        sa.ForeignKeyConstraint(["service"], ["service_area.code"]),
+        sa.CheckConstraint("(kind = 'complaint') = (procedure IS NOT NULL)", name="procedure"),
+        sa.CheckConstraint("kind = 'complaint' OR outcome IS NULL", name="outcome_kind"),
+        sa.CheckConstraint(
+            "(kind = 'compliment') = (compliment_text IS NOT NULL)", name="compliment_text"
+        ),
+        sa.CheckConstraint(
+            "(kind = 'member_enquiry') = (enquirer_role IS NOT NULL)", name="enquirer_role"
+        ),
+        sa.CheckConstraint("responded_on >= received_on", name="responded_after_received"),
+        sa.Index("ix_feedback_item_service_received_on", "service", "received_on"),
+        sa.Index("ix_feedback_item_team_received_on", "team", "received_on"),
+        sa.Index("ix_feedback_item_status_due_on", "status", "due_on"),
+        sa.Index("ix_feedback_item_updated_at", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    kind: FeedbackKind = Field(sa_type=enum_type(FeedbackKind))
+    procedure: ComplaintProcedure | None = Field(
+        default=None, sa_type=enum_type(ComplaintProcedure)
+    )
+    nature: str | None = Field(default=None, max_length=80)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    outcome: Outcome | None = Field(default=None, sa_type=enum_type(Outcome))
+    lessons_learned: str | None = None
+    compliment_text: str | None = None
+    publication_consent: bool | None = None
+    enquirer_role: EnquirerRole | None = Field(default=None, sa_type=enum_type(EnquirerRole))
+    enquirer_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    ward_or_constituency: str | None = Field(default=None, max_length=200)
+
+    status: ItemStatus = Field(sa_type=enum_type(ItemStatus))
+    acknowledged_on: date | None = None
+    acknowledge_due_on: date | None = None
+    due_on: date | None = None
+    extended_due_on: date | None = None
+    responded_on: date | None = None
+    closed_on: date | None = None
+    working_days_taken: int | None = None
+    on_time: bool | None = None
+
+    request_fingerprint: str = Field(max_length=64)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class _FeedbackCreateCommon(FeedbackItemBase, StrictModel):
+    person: PersonCreate | None = None
+    # Back-fill of cases already under way in the CRM: these become lifecycle events.
+    acknowledged_on: PastDate | None = None
+    responded_on: PastDate | None = None
+    closed_on: PastDate | None = None
+
+
+class ComplaintCreate(_FeedbackCreateCommon):
+    kind: Literal["complaint"]
+    procedure: ComplaintProcedure | None = PydanticField(
+        default=None, description="Defaults to the service area's complaint procedure."
+    )
+    nature: Code | None = None
+    outcome: Outcome | None = None
+    lessons_learned: Text | None = None
+
+
+class ComplimentCreate(_FeedbackCreateCommon):
+    kind: Literal["compliment"]
+    compliment_text: Text
+    publication_consent: bool = False
+
+
+class MemberEnquiryCreate(_FeedbackCreateCommon):
+    kind: Literal["member_enquiry"]
+    enquirer_role: EnquirerRole
+    enquirer: PersonCreate
+    ward_or_constituency: Name
+
+
+FeedbackCreate = Annotated[
+    ComplaintCreate | ComplimentCreate | MemberEnquiryCreate,
+    PydanticField(discriminator="kind"),
+]
+
+
+class FeedbackUpdate(StrictModel):
+    """Fields a caller may change; lifecycle dates move only through events."""
+
+    team: Code | None = None
+    channel: Channel | None = None
+    procedure: ComplaintProcedure | None = None
+    nature: Code | None = None
+    outcome: Outcome | None = None
+    lessons_learned: Text | None = None
+    compliment_text: Text | None = None
+    publication_consent: bool | None = None
+    enquirer_role: EnquirerRole | None = None
+    ward_or_constituency: Name | None = None
+
+
+class FeedbackPublic(FeedbackItemBase):
+    id: int
+    kind: FeedbackKind
+    procedure: ComplaintProcedure | None
+    nature: str | None
+    person_id: int | None
+    outcome: Outcome | None
+    lessons_learned: str | None
+    compliment_text: str | None
+    publication_consent: bool | None
+    enquirer_role: EnquirerRole | None
+    enquirer_id: int | None
+    ward_or_constituency: str | None
+    status: ItemStatus
+    acknowledged_on: date | None
+    acknowledge_due_on: date | None
+    due_on: date | None
+    extended_due_on: date | None
+    responded_on: date | None
+    closed_on: date | None
+    working_days_taken: int | None
+    on_time: bool | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FeedbackPage(SQLModel):
+    items: list[FeedbackPublic]
+    next: str | None = PydanticField(description="URL of the next page; null on the last page.")
+
+
+class FeedbackEventBase(SQLModel):
+    type: EventType = Field(sa_type=enum_type(EventType))
+    occurred_on: date
+    actor: Name = Field(max_length=200)
+    reason: str | None = None
+    new_due_on: date | None = None
+
+
+class FeedbackEvent(FeedbackEventBase, table=True):
+    """Append-only: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "feedback_event"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)
+    recorded_at: datetime = timestamp_field()
+
+
+class FeedbackEventCreate(StrictModel):
+    type: EventType
+    occurred_on: PastDate | None = PydanticField(
+        default=None, description="The day it happened; defaults to today."
+    )
+    actor: Name
+    reason: Text | None = None
+    new_due_on: date | None = None
+
+
+class FeedbackEventPublic(FeedbackEventBase):
+    id: int
+    item_id: int
+    recorded_at: datetime

@@ -1,0 +1,102 @@
+"""Reference data that differs from council to council: services, teams, natures, closures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .base import Code, Name, StrictModel, enum_type
+from .enums import ComplaintProcedure, NonWorkingDayKind
+
+
+class ServiceAreaBase(SQLModel):
+    code: Code = Field(primary_key=True, max_length=80)
+    name: Name
+    complaint_procedure: ComplaintProcedure = Field(sa_type=enum_type(ComplaintProcedure))
+
+
+class ServiceArea(ServiceAreaBase, table=True):
+    __tablename__ = "service_area"
+
+
+class ServiceAreaCreate(ServiceAreaBase, StrictModel):
+    pass
+
+
+class ServiceAreaUpdate(StrictModel):
+    name: Name | None = None
+    complaint_procedure: ComplaintProcedure | None = None
+
+
+class ServiceAreaPublic(ServiceAreaBase):
+    pass
+
+
+class TeamBase(SQLModel):
+    code: Code = Field(primary_key=True, max_length=80)
+    service: Code = Field(foreign_key="service_area.code", index=True, max_length=80)
+    name: Name
+    active_from: date
+    active_to: date | None = None
+
+
+class Team(TeamBase, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("service", "code"),
+        sa.UniqueConstraint("service", "name"),
+        sa.CheckConstraint("active_to IS NULL OR active_to >= active_from", name="active_range"),
+    )
+
+
+class TeamCreate(TeamBase, StrictModel):
+    pass
+
+
+class TeamUpdate(StrictModel):
+    name: Name | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+
+
+class TeamPublic(TeamBase):
+    pass
+
+
+class NatureBase(SQLModel):
+    service: Code = Field(foreign_key="service_area.code", primary_key=True, max_length=80)
+    code: Code = Field(primary_key=True, max_length=80)
+    name: Name
+
+
+class Nature(NatureBase, table=True):
+    __table_args__ = (sa.UniqueConstraint("service", "name"),)
+
+
+class NatureCreate(NatureBase, StrictModel):
+    pass
+
+
+class NaturePublic(NatureBase):
+    pass
+
+
+class NonWorkingDayBase(SQLModel):
+    day: date = Field(primary_key=True)
+    kind: NonWorkingDayKind = Field(sa_type=enum_type(NonWorkingDayKind))
+    description: Name
+
+
+class NonWorkingDay(NonWorkingDayBase, table=True):
+    """A day off beyond the published bank holidays: a council closure or a new bank holiday."""
+
+    __tablename__ = "non_working_day"
+
+
+class NonWorkingDayCreate(NonWorkingDayBase, StrictModel):
+    pass
+
+
+class NonWorkingDayPublic(NonWorkingDayBase):
+    pass

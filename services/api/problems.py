@@ -1,0 +1,260 @@
+"""One error family, rendered by one handler as RFC 9457 `application/problem+json`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://council-feedback.example/problems/"
+
+
+class FieldProblem(BaseModel):
+    """One offending field: its name, a JSON pointer into the request and what is wrong."""
+
+    field: str
+    pointer: str
+    detail: str
+    type: str = "invalid"
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] = []
+
+
+class ProblemError(Exception):
+    """Base of every error the API answers with on purpose."""
+
+    status = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: Sequence[FieldProblem] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        if field is not None:
+            self.errors.insert(0, field_problem(field, detail))
+        self.headers = dict(headers or {})
+
+
+class BadRequest(ProblemError):
+    status, slug, title = 400, "bad-request", "The request could not be read"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class Invalid(ProblemError):
+    status, slug, title = 422, "invalid", "The request is not valid"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "unavailable", "Service temporarily unavailable"
+
+
+def field_problem(field: str, detail: str, kind: str = "invalid") -> FieldProblem:
+    """A FieldProblem for a dotted field name."""
+    pointer = "/" + "/".join(field.split(".")) if field else ""
+    return FieldProblem(field=field, pointer=pointer, detail=detail, type=kind)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    slug: str,
+    instance: str | None = None,
+    errors: Sequence[FieldProblem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Render a problem document."""
+    body = ProblemDetails(
+        type=PROBLEM_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=list(errors),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problem statuses a route may answer with."""
+    return {
+        status: {"model": ProblemDetails, "content": {PROBLEM_CONTENT_TYPE: {}}}
+        for status in statuses
+    }
+
+
+def _field_path(loc: Sequence[int | str], body: Any) -> list[str]:
+    """The location of a validation error within the request, without union tags."""
+    if not loc:
+        return []
+    source, rest = loc[0], list(loc[1:])
+    if source != "body":
+        return [str(part) for part in rest]
+    path: list[str] = []
+    node = body
+    for i, part in enumerate(rest):
+        # Tagged unions add the tag ("complaint") to the location; it is not in the input.
+        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+            nxt = rest[i + 1] if i + 1 < len(rest) else None
+            if nxt is not None and nxt in node:
+                continue
+        path.append(str(part))
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return path
+
+
+def _validation_detail(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raw = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in raw):
+            return problem_response(
+                400,
+                "Malformed JSON",
+                "the request body is not valid JSON",
+                slug="malformed-json",
+                instance=request.url.path,
+                errors=[field_problem("body", "not valid JSON", "json_invalid")],
+            )
+        body = exc.body
+        errors = []
+        for error in raw:
+            path = _field_path(error.get("loc", ()), body)
+            name = ".".join(path) or str(error.get("loc", ("body",))[0])
+            errors.append(field_problem(name, _validation_detail(error), str(error.get("type"))))
+        names = ", ".join(dict.fromkeys(e.field for e in errors))
+        return problem_response(
+            422,
+            Invalid.title,
+            f"invalid field(s): {names}",
+            slug=Invalid.slug,
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            str(exc.detail),
+            None,
+            slug=f"http-{exc.status_code}",
+            instance=request.url.path,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Rules are checked before writing; this is the safety net for a lost race.
+        logger.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            409,
+            Conflict.title,
+            "the change conflicts with data written meanwhile; read it again and retry",
+            slug=Conflict.slug,
+            instance=request.url.path,
+        )
+
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning("database unavailable on %s: %s", request.url.path, exc)
+        return problem_response(
+            503,
+            ServiceUnavailable.title,
+            "the database is not reachable; retry shortly",
+            slug=ServiceUnavailable.slug,
+            instance=request.url.path,
+            headers={"Retry-After": "2"},
+        )
+
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(InterfaceError, _unavailable)
+    app.add_exception_handler(ConnectionError, _unavailable)
+    app.add_exception_handler(OSError, _unavailable)
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _unavailable(request, exc)
+        logger.exception("database error on %s", request.url.path, exc_info=exc)
+        return problem_response(
+            500, ProblemError.title, None, slug=ProblemError.slug, instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return problem_response(
+            500, ProblemError.title, None, slug=ProblemError.slug, instance=request.url.path
+        )

@@ -1,0 +1,64 @@
+"""Configuration of the API, read from the environment (prefix API_, plus DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ClockTargets(BaseSettings):
+    """Working-day targets per procedure; the defaults are those of the product brief."""
+
+    model_config = SettingsConfigDict(env_prefix="API_TARGET_", extra="ignore")
+
+    children_stage1: int = 10
+    children_stage1_max: int = 20
+    adults_acknowledge: int = 3
+    adults_respond: int = 20
+    # The 2009 regulations allow up to six months for the response.
+    adults_respond_max: int = 130
+    corporate_acknowledge: int = 5
+    corporate_respond: int = 20
+    corporate_respond_max: int = 30
+    member_enquiry: int = 10
+    stage2: int = 25
+    stage2_max: int = 65
+    stage3_panel: int = 30
+
+
+class Settings(BaseSettings):
+    """Settings of the API service."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+
+    # DATABASE_URL is the conventional name and always wins over the embedded server.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "API_DATABASE_URL")
+    )
+    data_dir: Path = PROJECT_ROOT / ".data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pool_size: int = 10
+    max_page_size: int = 200
+    default_page_size: int = 50
+    max_body_bytes: int = 1024 * 1024
+    council_timezone: str = "Europe/London"
+    calendar_refresh_seconds: float = 30.0
+    title: str = "Council feedback API"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+@lru_cache
+def get_targets() -> ClockTargets:
+    """The process-wide clock targets, read once."""
+    return ClockTargets()
