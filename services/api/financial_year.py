@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+_PATTERN = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class FinancialYear:
     @classmethod
     def parse(cls, text: str) -> FinancialYear:
         """Parse `2018-19`; raises ValueError naming what is wrong."""
-        match = _PATTERN.match(text)
+        match = _PATTERN.fullmatch(text)
         if not match:
             raise ValueError("a financial year is written like 2018-19")
         start, end = int(match.group(1)), int(match.group(2))

@@ -95,7 +95,8 @@ _ALLOWED_FROM: dict[EventType, frozenset[ItemStatus]] = {
     EventType.acknowledged: frozenset({ItemStatus.open, ItemStatus.paused}),
     EventType.clock_paused: frozenset({ItemStatus.open}),
     EventType.clock_resumed: frozenset({ItemStatus.paused}),
-    EventType.extended: frozenset({ItemStatus.open, ItemStatus.paused}),
+    # While paused the due date is unknown, so an extension could not be checked against it.
+    EventType.extended: frozenset({ItemStatus.open}),
     EventType.responded: frozenset({ItemStatus.open}),
     EventType.closed: frozenset({ItemStatus.responded, ItemStatus.withdrawn}),
     EventType.withdrawn: frozenset({ItemStatus.open, ItemStatus.paused}),
@@ -121,14 +122,15 @@ def replay(
             if event.type is not EventType.received:
                 raise RuleViolation("type", "the first event of an item is `received`")
             state.last_event_on = event.occurred_on
+            state.due_on = _due_on(received_on, state, calendar, rule, extension_days)
             continue
         _check_event(kind, received_on, state, event, rule)
         if event.type is EventType.extended:
-            assert event.new_due_on is not None
             extension_days = _check_extension(received_on, state, event, calendar, rule)
             state.extended_due_on = event.new_due_on
         _apply(kind, state, event)
-        state.last_event_on = event.occurred_on
+        if event.type is not EventType.escalated:
+            state.last_event_on = event.occurred_on
         state.due_on = _due_on(received_on, state, calendar, rule, extension_days)
 
     state.due_on = _due_on(received_on, state, calendar, rule, extension_days)
@@ -155,7 +157,9 @@ def _check_event(
         raise RuleViolation(
             "occurred_on", f"must not be before the item was received ({received_on})"
         )
-    if state.last_event_on is not None and event.occurred_on < state.last_event_on:
+    # An escalation is dated by when it opened, which may precede the Stage 1 case's closure.
+    ordered = event.type is not EventType.escalated
+    if ordered and state.last_event_on is not None and event.occurred_on < state.last_event_on:
         raise RuleViolation(
             "occurred_on", f"must not be before the item's last event ({state.last_event_on})"
         )
@@ -189,6 +193,8 @@ def _check_extension(
 ) -> int:
     if event.new_due_on is None:
         raise RuleViolation("new_due_on", "an extension needs the new due date")
+    if state.due_on is None:
+        raise RuleViolation("type", "resume the clock before extending it", conflict=True)
     if not rule.extendable:
         raise RuleViolation("new_due_on", "this kind of case cannot be extended")
     if state.due_on is not None and event.new_due_on <= state.due_on:

@@ -1,0 +1,160 @@
+"""The `feedback` command: run the API, migrate, load reference and demo data, write the spec."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .settings import PROJECT_ROOT, Settings, get_settings
+
+OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
+T = TypeVar("T")
+
+
+def _database_url(settings: Settings) -> str:
+    from .main import resolve_database_url
+
+    return resolve_database_url(settings)
+
+
+def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on its own engine."""
+    from .database import make_engine, make_sessionmaker
+
+    async def run() -> T:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def openapi_document() -> str:
+    """The app's OpenAPI document as committed: indented JSON with a final newline."""
+    from .main import create_app
+
+    return json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .migrate import upgrade
+
+    upgrade(_database_url(settings), args.revision)
+    print(f"database migrated to {args.revision}")
+    return 0
+
+
+def cmd_load_profile(args: argparse.Namespace, settings: Settings) -> int:
+    from .profile import load_profile
+
+    loaded = _in_transaction(_database_url(settings), lambda s: load_profile(s, Path(args.file)))
+    print(
+        f"{loaded.council}: {loaded.services} service areas, {loaded.teams} teams, "
+        f"{loaded.natures} natures loaded"
+    )
+    return 0
+
+
+def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.feedback import recompute_open_items
+    from .settings import get_targets
+    from .working_calendar import CalendarCache
+
+    async def work(session: AsyncSession) -> int:
+        calendar = await CalendarCache().get(session)
+        return await recompute_open_items(session, calendar, get_targets())
+
+    moved = _in_transaction(_database_url(settings), work)
+    print(f"{moved} open items had their due dates recomputed")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
+    document = openapi_document()
+    if args.check:
+        if not OPENAPI_PATH.exists() or OPENAPI_PATH.read_text() != document:
+            print("openapi/openapi.json differs from the app: run `feedback openapi`")
+            return 1
+        print("openapi/openapi.json matches the app")
+        return 0
+    OPENAPI_PATH.parent.mkdir(exist_ok=True)
+    OPENAPI_PATH.write_text(document)
+    print(f"wrote {OPENAPI_PATH.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+def _serve(settings: Settings, url: str) -> int:
+    import uvicorn
+
+    from .main import create_app
+
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"\nThe feedback API is running at {base}  (docs: {base}/docs)\n", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    return _serve(settings, _database_url(settings))
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo import load_demo
+    from .migrate import upgrade
+
+    url = _database_url(settings)
+    where = (
+        "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.data_dir}"
+    )
+    print(f"database: {where}", flush=True)
+    upgrade(url)
+    loaded = _in_transaction(url, load_demo)
+    print(
+        f"demo council loaded: {loaded.items_created} items created, "
+        f"{loaded.items_already_held} already held, {loaded.escalations} escalations, "
+        f"{loaded.remedies} remedies",
+        flush=True,
+    )
+    if args.no_serve:
+        return 0
+    return _serve(settings, url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `feedback` command."""
+    parser = argparse.ArgumentParser(prog="feedback", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the API").set_defaults(run=cmd_serve)
+    demo = commands.add_parser("demo", help="migrate, load the demo council and run the API")
+    demo.add_argument("--no-serve", action="store_true", help="load the demo data and stop")
+    demo.set_defaults(run=cmd_demo)
+    migrate = commands.add_parser("migrate", help="apply the Alembic migrations")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(run=cmd_migrate)
+    profile = commands.add_parser("load-profile", help="load a council profile (TOML)")
+    profile.add_argument("file")
+    profile.set_defaults(run=cmd_load_profile)
+    commands.add_parser(
+        "recompute", help="recompute open items' due dates (after a calendar change)"
+    ).set_defaults(run=cmd_recompute)
+    openapi = commands.add_parser("openapi", help="write openapi/openapi.json from the app")
+    openapi.add_argument("--check", action="store_true", help="fail if the file differs")
+    openapi.set_defaults(run=cmd_openapi)
+    args = parser.parse_args(argv)
+    code: int = args.run(args, get_settings())
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Loading the demo council: its profile and the cases behind its 2017/18 and 2018/19 report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .demo_data import demo_cases
+from .domain.escalations import create_escalation, create_remedy
+from .domain.feedback import create_item
+from .models.escalations import EscalationCreate, RemedyCreate
+from .models.feedback import FeedbackCreate
+from .profile import DEMO_PROFILE, load_profile
+from .settings import get_targets
+from .working_calendar import CalendarCache
+
+_ITEM = TypeAdapter(FeedbackCreate)
+_ESCALATION = TypeAdapter(EscalationCreate)
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    items_created: int
+    items_already_held: int
+    escalations: int
+    remedies: int
+
+
+async def load_demo(session: AsyncSession) -> DemoLoaded:
+    """Load the demo profile and cases through the same rules as the API; safe to run twice."""
+    await load_profile(session, DEMO_PROFILE)
+    calendar = await CalendarCache().get(session)
+    targets = get_targets()
+    created = held = escalations = remedies = 0
+    for case in demo_cases():
+        item, is_new = await create_item(
+            session, _ITEM.validate_python(case.item), calendar, targets
+        )
+        if not is_new:
+            held += 1
+            continue
+        created += 1
+        assert item.id is not None
+        for escalation in case.escalations:
+            escalation_id = await create_escalation(
+                session, item.id, _ESCALATION.validate_python(escalation.payload), calendar, targets
+            )
+            escalations += 1
+            for remedy in escalation.remedies:
+                await create_remedy(session, escalation_id, RemedyCreate.model_validate(remedy))
+                remedies += 1
+    return DemoLoaded(created, held, escalations, remedies)

@@ -1,0 +1,73 @@
+"""Request-scoped dependencies shared by the routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from .clock import WorkingCalendar
+from .database import SessionDep
+from .financial_year import FinancialYear
+from .problems import Invalid
+from .settings import ClockTargets, Settings, get_targets
+from .working_calendar import CalendarCache
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+TargetsDep = Annotated[ClockTargets, Depends(get_targets)]
+
+
+def get_calendar_cache(request: Request) -> CalendarCache:
+    """The app's calendar cache."""
+    cache: CalendarCache = request.app.state.calendar
+    return cache
+
+
+CalendarCacheDep = Annotated[CalendarCache, Depends(get_calendar_cache)]
+
+
+async def get_calendar(session: SessionDep, cache: CalendarCacheDep) -> WorkingCalendar:
+    """The working calendar in force."""
+    return await cache.get(session)
+
+
+CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
+
+
+def page_limit(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, description="Page size; at most the maximum.")] = None,
+) -> int:
+    """The page size asked for, refused when above the configured maximum."""
+    if limit is None:
+        return settings.default_page_size
+    if limit > settings.max_page_size:
+        raise Invalid(f"must be at most {settings.max_page_size}", field="limit")
+    return limit
+
+
+LimitDep = Annotated[int, Depends(page_limit)]
+
+
+def financial_year_param(
+    financial_year: Annotated[
+        str | None, Query(description="Financial year such as 2018-19.", examples=["2018-19"])
+    ] = None,
+) -> FinancialYear | None:
+    """The `financial_year` query parameter, parsed."""
+    if financial_year is None:
+        return None
+    try:
+        return FinancialYear.parse(financial_year)
+    except ValueError as error:
+        raise Invalid(str(error), field="financial_year") from None
+
+
+FinancialYearDep = Annotated[FinancialYear | None, Depends(financial_year_param)]

@@ -1,0 +1,1 @@
+"""The rules of the service, as plain async functions over a session; they flush, never commit."""

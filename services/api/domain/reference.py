@@ -1,0 +1,203 @@
+"""Reference data: services, teams, natures and non-working days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..models import Nature, NonWorkingDay, ServiceArea, Team
+from ..models.enums import ComplaintProcedure
+from ..models.reference import (
+    NatureCreate,
+    NonWorkingDayCreate,
+    ServiceAreaCreate,
+    ServiceAreaUpdate,
+    TeamCreate,
+    TeamUpdate,
+)
+from ..problems import Conflict, Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a case sits: its service's default procedure, once team and nature are checked."""
+
+    complaint_procedure: ComplaintProcedure
+
+
+async def check_placement(
+    session: AsyncSession,
+    *,
+    service: str,
+    team: str,
+    on: date,
+    nature: str | None = None,
+) -> Placement:
+    """Check in one query that the team belongs to the service and was active on the date,
+    and that the nature is on the service's own list."""
+    query: Select[Any, Any, Any, Any, Any] = (
+        select(
+            col(ServiceArea.complaint_procedure),
+            col(Team.service).label("team_service"),
+            col(Team.active_from),
+            col(Team.active_to),
+            col(Nature.code).label("nature_code"),
+        )
+        .select_from(ServiceArea)
+        .outerjoin(Team, col(Team.code) == team)
+        .outerjoin(
+            Nature,
+            and_(col(Nature.service) == col(ServiceArea.code), col(Nature.code) == nature),
+        )
+        .where(col(ServiceArea.code) == service)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise Invalid(f"unknown service area `{service}`", field="service")
+    if row.team_service is None:
+        raise Invalid(f"unknown team `{team}`", field="team")
+    if row.team_service != service:
+        raise Invalid(
+            f"team `{team}` belongs to `{row.team_service}`, not `{service}`", field="team"
+        )
+    if on < row.active_from or (row.active_to is not None and on > row.active_to):
+        until = f" to {row.active_to}" if row.active_to else ""
+        raise Invalid(
+            f"team `{team}` was not active on {on} (active from {row.active_from}{until})",
+            field="team",
+        )
+    if nature is not None and row.nature_code is None:
+        raise Invalid(f"`{nature}` is not on the {service} list of natures", field="nature")
+    return Placement(ComplaintProcedure(row.complaint_procedure))
+
+
+async def list_services(session: AsyncSession) -> list[ServiceArea]:
+    """All service areas by code."""
+    return list((await session.scalars(select(ServiceArea).order_by(col(ServiceArea.code)))).all())
+
+
+async def create_service(session: AsyncSession, data: ServiceAreaCreate) -> ServiceArea:
+    """Add a service area; its code must be new."""
+    if await session.get(ServiceArea, data.code) is not None:
+        raise Conflict(f"service area `{data.code}` already exists", field="code")
+    row = ServiceArea.model_validate(data)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def update_service(session: AsyncSession, code: str, data: ServiceAreaUpdate) -> ServiceArea:
+    """Rename a service area or change its default complaint procedure."""
+    row = await session.get(ServiceArea, code, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no service area `{code}`")
+    _reject_nulls(data.model_dump(exclude_unset=True))
+    row.sqlmodel_update(data.model_dump(exclude_unset=True))
+    await session.flush()
+    return row
+
+
+async def list_teams(
+    session: AsyncSession, service: str | None = None, active_on: date | None = None
+) -> list[Team]:
+    """Teams, optionally of one service and active on one day."""
+    query = select(Team).order_by(col(Team.service), col(Team.name))
+    if service is not None:
+        query = query.where(col(Team.service) == service)
+    if active_on is not None:
+        query = query.where(col(Team.active_from) <= active_on).where(
+            (col(Team.active_to).is_(None)) | (col(Team.active_to) >= active_on)
+        )
+    return list((await session.scalars(query)).all())
+
+
+async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
+    """Add a team to a service."""
+    if await session.get(ServiceArea, data.service) is None:
+        raise Invalid(f"unknown service area `{data.service}`", field="service")
+    if await session.get(Team, data.code) is not None:
+        raise Conflict(f"team `{data.code}` already exists", field="code")
+    _check_active_range(data.active_from, data.active_to)
+    row = Team.model_validate(data)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def update_team(session: AsyncSession, code: str, data: TeamUpdate) -> Team:
+    """Rename a team or change the dates it is active."""
+    row = await session.get(Team, code, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no team `{code}`")
+    changes = data.model_dump(exclude_unset=True)
+    _reject_nulls({k: v for k, v in changes.items() if k != "active_to"})
+    row.sqlmodel_update(changes)
+    _check_active_range(row.active_from, row.active_to)
+    await session.flush()
+    return row
+
+
+async def list_natures(session: AsyncSession, service: str | None = None) -> list[Nature]:
+    """Natures of complaint, optionally of one service."""
+    query = select(Nature).order_by(col(Nature.service), col(Nature.name))
+    if service is not None:
+        query = query.where(col(Nature.service) == service)
+    return list((await session.scalars(query)).all())
+
+
+async def create_nature(session: AsyncSession, data: NatureCreate) -> Nature:
+    """Add a nature to a service's list."""
+    if await session.get(ServiceArea, data.service) is None:
+        raise Invalid(f"unknown service area `{data.service}`", field="service")
+    if await session.get(Nature, (data.service, data.code)) is not None:
+        raise Conflict(f"nature `{data.code}` is already on the {data.service} list", field="code")
+    row = Nature.model_validate(data)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_non_working_days(session: AsyncSession) -> list[NonWorkingDay]:
+    """Council closure days and added bank holidays, by date."""
+    query = select(NonWorkingDay).order_by(col(NonWorkingDay.day))
+    return list((await session.scalars(query)).all())
+
+
+async def add_non_working_day(session: AsyncSession, data: NonWorkingDayCreate) -> NonWorkingDay:
+    """Record a day off; the caller then recomputes open items' due dates."""
+    row = NonWorkingDay.model_validate(data)
+    result = await session.execute(
+        insert(NonWorkingDay)
+        .values(**data.model_dump())
+        .on_conflict_do_nothing()
+        .returning(col(NonWorkingDay.day))
+    )
+    if result.first() is None:
+        raise Conflict(f"{data.day} is already a non-working day", field="day")
+    return row
+
+
+async def remove_non_working_day(session: AsyncSession, day: date) -> None:
+    """Make a day a working day again."""
+    result = await session.execute(
+        delete(NonWorkingDay).where(col(NonWorkingDay.day) == day).returning(col(NonWorkingDay.day))
+    )
+    if result.first() is None:
+        raise NotFound(f"{day} is not a recorded non-working day")
+
+
+def _check_active_range(active_from: date, active_to: date | None) -> None:
+    if active_to is not None and active_to < active_from:
+        raise Invalid("must not be before active_from", field="active_to")
+
+
+def _reject_nulls(changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        if value is None:
+            raise Invalid("must not be null", field=name)

@@ -1,0 +1,67 @@
+"""Council profiles: a TOML file of service areas, teams and natures, loaded idempotently."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import Nature, ServiceArea, Team
+from .models.reference import NatureCreate, ServiceAreaCreate, TeamCreate
+
+PROFILES = Path(__file__).resolve().parent / "profiles"
+DEMO_PROFILE = PROFILES / "barking-and-dagenham.toml"
+
+
+class CouncilProfile(BaseModel):
+    """The contents of a profile file, validated like API input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    council: dict[str, str]
+    services: list[ServiceAreaCreate]
+    teams: list[TeamCreate]
+    natures: list[NatureCreate]
+
+
+@dataclass(frozen=True)
+class ProfileLoaded:
+    council: str
+    services: int
+    teams: int
+    natures: int
+
+
+def read_profile(path: Path) -> CouncilProfile:
+    """Parse and validate a profile file."""
+    with path.open("rb") as handle:
+        return CouncilProfile.model_validate(tomllib.load(handle))
+
+
+async def _upsert(
+    session: AsyncSession, table: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    if not rows:
+        return
+    statement = insert(table).values(rows)
+    updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+async def load_profile(session: AsyncSession, path: Path) -> ProfileLoaded:
+    """Insert or update every service, team and nature of the profile."""
+    profile = read_profile(path)
+    await _upsert(session, ServiceArea, [s.model_dump() for s in profile.services], ["code"])
+    await _upsert(session, Team, [t.model_dump() for t in profile.teams], ["code"])
+    await _upsert(session, Nature, [n.model_dump() for n in profile.natures], ["service", "code"])
+    return ProfileLoaded(
+        profile.council.get("name", path.stem),
+        len(profile.services),
+        len(profile.teams),
+        len(profile.natures),
+    )

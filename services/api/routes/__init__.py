@@ -1,0 +1,1 @@
+"""HTTP routes: thin, they parse, call a domain function and shape the answer."""

@@ -1,0 +1,159 @@
+"""Escalations of complaints and the remedies agreed on them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response, status
+
+from ..database import SessionDep
+from ..dependencies import CalendarDep, FinancialYearDep, LimitDep, TargetsDep
+from ..domain import escalations as domain
+from ..models.enums import EscalationStage, EscalationStatus, RemedyStatus
+from ..models.escalations import (
+    EscalationCreate,
+    EscalationPage,
+    EscalationPublic,
+    EscalationUpdate,
+    RemedyCreate,
+    RemedyPage,
+    RemedyPublic,
+    RemedyUpdate,
+)
+from ..pagination import decode_cursor, next_link
+from ..problems import problem_responses
+
+router = APIRouter(tags=["escalations"])
+
+
+@router.post(
+    "/v1/feedback/{item_id}/escalations",
+    response_model=EscalationPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
+)
+async def create_escalation(
+    item_id: int,
+    payload: Annotated[EscalationCreate, Body()],
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    calendar: CalendarDep,
+    targets: TargetsDep,
+) -> EscalationPublic:
+    """Escalate a complaint to Stage 2, Stage 3 or the Ombudsman."""
+    escalation_id = await domain.create_escalation(session, item_id, payload, calendar, targets)
+    response.headers["Location"] = str(
+        request.url_for("get_escalation", escalation_id=escalation_id)
+    )
+    return await domain.get_escalation(session, escalation_id)
+
+
+@router.get("/v1/escalations", response_model=EscalationPage, responses=problem_responses(422))
+async def list_escalations(
+    request: Request,
+    session: SessionDep,
+    limit: LimitDep,
+    financial_year: FinancialYearDep,
+    stage: EscalationStage | None = None,
+    status: EscalationStatus | None = None,
+    item_id: int | None = None,
+    service: str | None = None,
+    team: str | None = None,
+    cursor: str | None = None,
+) -> EscalationPage:
+    """List escalations, filtered, in id order; `financial_year` is that of opening."""
+    filters = domain.EscalationFilters(
+        stage=stage,
+        status=status,
+        item_id=item_id,
+        service=service,
+        team=team,
+        financial_year=financial_year,
+    )
+    rows = await domain.list_escalations(
+        session, filters, after_id=decode_cursor(cursor), limit=limit
+    )
+    page = rows[:limit]
+    return EscalationPage(
+        items=page, next=next_link(request.url, len(rows), limit, page[-1].id if page else None)
+    )
+
+
+@router.get(
+    "/v1/escalations/{escalation_id}",
+    response_model=EscalationPublic,
+    responses=problem_responses(404),
+)
+async def get_escalation(escalation_id: int, session: SessionDep) -> EscalationPublic:
+    """One escalation with its complaint points and recommendations."""
+    return await domain.get_escalation(session, escalation_id)
+
+
+@router.patch(
+    "/v1/escalations/{escalation_id}",
+    response_model=EscalationPublic,
+    responses=problem_responses(404, 409, 422),
+)
+async def update_escalation(
+    escalation_id: int,
+    data: EscalationUpdate,
+    session: SessionDep,
+    calendar: CalendarDep,
+    targets: TargetsDep,
+) -> EscalationPublic:
+    """Record findings, a panel, a decision or an extension."""
+    return await domain.update_escalation(session, escalation_id, data, calendar, targets)
+
+
+@router.post(
+    "/v1/escalations/{escalation_id}/remedies",
+    response_model=RemedyPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 422),
+)
+async def create_remedy(
+    escalation_id: int, data: RemedyCreate, session: SessionDep
+) -> RemedyPublic:
+    """Record a remedy the council agreed, such as a payment or a new assessment."""
+    return await domain.create_remedy(session, escalation_id, data)
+
+
+@router.get("/v1/remedies", response_model=RemedyPage, responses=problem_responses(422))
+async def list_remedies(
+    request: Request,
+    session: SessionDep,
+    limit: LimitDep,
+    escalation_id: int | None = None,
+    due_before: date | None = None,
+    status: RemedyStatus | None = None,
+    cursor: str | None = None,
+) -> RemedyPage:
+    """List remedies, filtered by due date and status as of today, in id order."""
+    filters = domain.RemedyFilters(
+        escalation_id=escalation_id, due_before=due_before, status=status
+    )
+    rows = await domain.list_remedies(session, filters, after_id=decode_cursor(cursor), limit=limit)
+    page = rows[:limit]
+    return RemedyPage(
+        items=page, next=next_link(request.url, len(rows), limit, page[-1].id if page else None)
+    )
+
+
+@router.get(
+    "/v1/remedies/{remedy_id}", response_model=RemedyPublic, responses=problem_responses(404)
+)
+async def get_remedy(remedy_id: int, session: SessionDep) -> RemedyPublic:
+    """One remedy and where it stands."""
+    return await domain.get_remedy(session, remedy_id)
+
+
+@router.patch(
+    "/v1/remedies/{remedy_id}",
+    response_model=RemedyPublic,
+    responses=problem_responses(404, 422),
+)
+async def update_remedy(remedy_id: int, data: RemedyUpdate, session: SessionDep) -> RemedyPublic:
+    """Change a remedy, typically to record that it was completed."""
+    return await domain.update_remedy(session, remedy_id, data)

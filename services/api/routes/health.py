@@ -1,0 +1,53 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..migrate import current_revision, head_revision
+from ..problems import problem_response, problem_responses
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    revision: str | None = None
+
+
+@router.get("/live", response_model=Health)
+async def live() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get("/ready", response_model=Health, responses=problem_responses(503))
+async def ready(request: Request) -> Health | JSONResponse:
+    """Ready when the database answers and its schema is at the newest migration."""
+    maker = request.app.state.sessionmaker
+    head = head_revision()
+    try:
+        session: AsyncSession
+        async with maker() as session:
+            connection = await session.connection()
+            current = await connection.run_sync(current_revision)
+    except Exception:
+        current = "unreachable"
+    if current != head:
+        detail = (
+            "the database is not reachable"
+            if current == "unreachable"
+            else f"the database is at migration {current}, not {head}: run `feedback migrate`"
+        )
+        return problem_response(
+            503,
+            "Not ready",
+            detail,
+            slug="not-ready",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+    return Health(status="ok", revision=current)

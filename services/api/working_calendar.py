@@ -1,0 +1,41 @@
+"""The council's working calendar: bank holidays plus the non-working days held in the database."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .clock import WorkingCalendar, bank_holidays_england_and_wales
+from .models import NonWorkingDay
+
+
+@lru_cache(maxsize=1)
+def _bank_holidays() -> frozenset[date]:
+    return frozenset(bank_holidays_england_and_wales())
+
+
+class CalendarCache:
+    """Keeps the calendar for a short while, so a request does not rebuild it from scratch."""
+
+    def __init__(self, ttl_seconds: float = 30.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._calendar: WorkingCalendar | None = None
+        self._loaded_at = 0.0
+
+    async def get(self, session: AsyncSession) -> WorkingCalendar:
+        """The calendar, reloaded from the database when older than the TTL."""
+        now = time.monotonic()
+        if self._calendar is None or now - self._loaded_at > self.ttl_seconds:
+            days = (await session.execute(select(col(NonWorkingDay.day)))).scalars().all()
+            self._calendar = WorkingCalendar(_bank_holidays() | frozenset(days))
+            self._loaded_at = now
+        return self._calendar
+
+    def invalidate(self) -> None:
+        """Forget the calendar; the next request reloads it."""
+        self._calendar = None
