@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from .clock import WorkingCalendar
 from .database import SessionDep
@@ -71,3 +71,10 @@ def financial_year_param(
 
 
 FinancialYearDep = Annotated[FinancialYear | None, Depends(financial_year_param)]
+
+
+_BIGINT_MAX = 2**63 - 1
+ItemId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The item's id.")]
+EscalationId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The escalation's id.")]
+RemedyId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The remedy's id.")]
+IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]

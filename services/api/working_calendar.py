@@ -7,8 +7,8 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .clock import WorkingCalendar, bank_holidays_england_and_wales
 from .models import NonWorkingDay

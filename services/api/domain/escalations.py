@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..clock import WorkingCalendar
 from ..financial_year import FinancialYear
@@ -372,7 +372,7 @@ async def create_remedy(
         raise Invalid(
             f"must not be before the escalation opened ({esc.opened_on})", field="completed_on"
         )
-    remedy = Remedy.model_validate({**data.model_dump(), "escalation_id": escalation_id})
+    remedy = Remedy(**data.model_dump(), escalation_id=escalation_id)
     session.add(remedy)
     await session.flush()
     await session.refresh(remedy)

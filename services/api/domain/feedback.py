@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..clock import WorkingCalendar
 from ..financial_year import FinancialYear
@@ -132,10 +132,11 @@ def _check_backfill(payload: AnyFeedbackCreate) -> None:
 async def _insert_person(session: AsyncSession, person: PersonCreate | None) -> int | None:
     if person is None:
         return None
-    result = await session.execute(
+    person_id = await session.scalar(
         insert(Person).values(**person.model_dump()).returning(col(Person.id))
     )
-    return int(result.scalar_one())
+    assert person_id is not None
+    return person_id
 
 
 async def _find_by_source(session: AsyncSession, source: str, ref: str) -> FeedbackItem | None:

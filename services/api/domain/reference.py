@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import Nature, NonWorkingDay, ServiceArea, Team
 from ..models.enums import ComplaintProcedure

@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, Response, status
 
 from ..database import SessionDep
-from ..dependencies import CalendarDep, FinancialYearDep, LimitDep, TargetsDep
+from ..dependencies import (
+    CalendarDep,
+    EscalationId,
+    FinancialYearDep,
+    IdFilter,
+    ItemId,
+    LimitDep,
+    RemedyId,
+    TargetsDep,
+)
 from ..domain import escalations as domain
 from ..models.enums import EscalationStage, EscalationStatus, RemedyStatus
 from ..models.escalations import (
@@ -34,7 +43,7 @@ router = APIRouter(tags=["escalations"])
     responses=problem_responses(404, 409, 422),
 )
 async def create_escalation(
-    item_id: int,
+    item_id: ItemId,
     payload: Annotated[EscalationCreate, Body()],
     request: Request,
     response: Response,
@@ -58,7 +67,7 @@ async def list_escalations(
     financial_year: FinancialYearDep,
     stage: EscalationStage | None = None,
     status: EscalationStatus | None = None,
-    item_id: int | None = None,
+    item_id: IdFilter = None,
     service: str | None = None,
     team: str | None = None,
     cursor: str | None = None,
@@ -86,7 +95,7 @@ async def list_escalations(
     response_model=EscalationPublic,
     responses=problem_responses(404),
 )
-async def get_escalation(escalation_id: int, session: SessionDep) -> EscalationPublic:
+async def get_escalation(escalation_id: EscalationId, session: SessionDep) -> EscalationPublic:
     """One escalation with its complaint points and recommendations."""
     return await domain.get_escalation(session, escalation_id)
 
@@ -97,7 +106,7 @@ async def get_escalation(escalation_id: int, session: SessionDep) -> EscalationP
     responses=problem_responses(404, 409, 422),
 )
 async def update_escalation(
-    escalation_id: int,
+    escalation_id: EscalationId,
     data: EscalationUpdate,
     session: SessionDep,
     calendar: CalendarDep,
@@ -114,7 +123,7 @@ async def update_escalation(
     responses=problem_responses(404, 422),
 )
 async def create_remedy(
-    escalation_id: int, data: RemedyCreate, session: SessionDep
+    escalation_id: EscalationId, data: RemedyCreate, session: SessionDep
 ) -> RemedyPublic:
     """Record a remedy the council agreed, such as a payment or a new assessment."""
     return await domain.create_remedy(session, escalation_id, data)
@@ -125,7 +134,7 @@ async def list_remedies(
     request: Request,
     session: SessionDep,
     limit: LimitDep,
-    escalation_id: int | None = None,
+    escalation_id: IdFilter = None,
     due_before: date | None = None,
     status: RemedyStatus | None = None,
     cursor: str | None = None,
@@ -144,7 +153,7 @@ async def list_remedies(
 @router.get(
     "/v1/remedies/{remedy_id}", response_model=RemedyPublic, responses=problem_responses(404)
 )
-async def get_remedy(remedy_id: int, session: SessionDep) -> RemedyPublic:
+async def get_remedy(remedy_id: RemedyId, session: SessionDep) -> RemedyPublic:
     """One remedy and where it stands."""
     return await domain.get_remedy(session, remedy_id)
 
@@ -154,6 +163,8 @@ async def get_remedy(remedy_id: int, session: SessionDep) -> RemedyPublic:
     response_model=RemedyPublic,
     responses=problem_responses(404, 422),
 )
-async def update_remedy(remedy_id: int, data: RemedyUpdate, session: SessionDep) -> RemedyPublic:
+async def update_remedy(
+    remedy_id: RemedyId, data: RemedyUpdate, session: SessionDep
+) -> RemedyPublic:
     """Change a remedy, typically to record that it was completed."""
     return await domain.update_remedy(session, remedy_id, data)

@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from ..database import SessionDep
-from ..dependencies import CalendarDep, FinancialYearDep, LimitDep, TargetsDep
+from ..dependencies import (
+    CalendarDep,
+    FinancialYearDep,
+    ItemId,
+    LimitDep,
+    TargetsDep,
+)
 from ..domain import feedback as domain
 from ..models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
 from ..models.feedback import (
@@ -93,7 +99,7 @@ async def list_feedback(
 
 
 @router.get("/{item_id}", response_model=FeedbackPublic, responses=problem_responses(404))
-async def get_feedback(item_id: int, session: SessionDep) -> FeedbackPublic:
+async def get_feedback(item_id: ItemId, session: SessionDep) -> FeedbackPublic:
     """One item, with its status and clock."""
     return FeedbackPublic.model_validate(await domain.get_item(session, item_id))
 
@@ -102,7 +108,7 @@ async def get_feedback(item_id: int, session: SessionDep) -> FeedbackPublic:
     "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(404, 409, 422)
 )
 async def update_feedback(
-    item_id: int,
+    item_id: ItemId,
     data: FeedbackUpdate,
     session: SessionDep,
     calendar: CalendarDep,
@@ -120,7 +126,7 @@ async def update_feedback(
     responses=problem_responses(404, 409, 422),
 )
 async def create_feedback_event(
-    item_id: int,
+    item_id: ItemId,
     data: FeedbackEventCreate,
     session: SessionDep,
     calendar: CalendarDep,
@@ -136,7 +142,7 @@ async def create_feedback_event(
     response_model=list[FeedbackEventPublic],
     responses=problem_responses(404),
 )
-async def list_feedback_events(item_id: int, session: SessionDep) -> list[FeedbackEventPublic]:
+async def list_feedback_events(item_id: ItemId, session: SessionDep) -> list[FeedbackEventPublic]:
     """An item's events in the order they were recorded."""
     events = await domain.list_events(session, item_id)
     return [FeedbackEventPublic.model_validate(e) for e in events]

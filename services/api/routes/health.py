@@ -19,13 +19,13 @@ class Health(BaseModel):
 
 
 @router.get("/live", response_model=Health)
-async def live() -> Health:
+async def health_live() -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=Health, responses=problem_responses(503))
-async def ready(request: Request) -> Health | JSONResponse:
+async def health_ready(request: Request) -> Health | JSONResponse:
     """Ready when the database answers and its schema is at the newest migration."""
     maker = request.app.state.sessionmaker
     head = head_revision()

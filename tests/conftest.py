@@ -1,0 +1,145 @@
+"""Fixtures: one migrated PostgreSQL database per run, each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from services.api.database import get_session, make_engine, make_sessionmaker
+from services.api.main import create_app
+from services.api.migrate import upgrade
+from services.api.settings import PROJECT_ROOT, Settings
+
+
+def _server_url() -> str:
+    """DATABASE_URL when set, else the embedded server (started once, kept in .data)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from services.api.embedded import embedded_url
+
+    return embedded_url(PROJECT_ROOT / ".data" / "pg", "postgres")
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return _server_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this run, built by the real migrations, dropped afterwards."""
+    name = f"feedback_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def demo_loaded(engine: AsyncEngine) -> dict[str, int]:
+    """The demo council, committed once for the run (tests only read it)."""
+    from services.api.demo import load_demo
+
+    async with make_sessionmaker(engine)() as session, session.begin():
+        loaded = await load_demo(session)
+    return {"items": loaded.items_created, "escalations": loaded.escalations}
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine, demo_loaded: dict[str, int]) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test.
+
+    The app's commits become savepoint releases, and its rollbacks roll back to the savepoint,
+    so a failed request is seen to write nothing.
+    """
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+def _app(database_url: str, **settings: Any) -> Any:
+    app = create_app(Settings(database_url=database_url, **settings))
+    return app
+
+
+@pytest.fixture
+async def client(
+    session: AsyncSession, engine: AsyncEngine, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app over ASGI, its session bound to the test's transaction."""
+    app = _app(database_url)
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = session_in_test_transaction
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def committing_client(
+    engine: AsyncEngine, database_url: str, demo_loaded: dict[str, int]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app with its own sessions and commits, for tests of concurrent requests.
+
+    What such a test writes stays in the run's database: it uses its own references.
+    """
+    app = _app(database_url)
+    app.state.sessionmaker = make_sessionmaker(engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def scratch_database_url(server_url: str) -> Iterator[str]:
+    """An empty database of its own, for tests that migrate up and down."""
+    name = f"feedback_scratch_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
