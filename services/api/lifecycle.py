@@ -199,8 +199,11 @@ def _check_extension(
         raise RuleViolation("new_due_on", "this kind of case cannot be extended")
     if state.due_on is not None and event.new_due_on <= state.due_on:
         raise RuleViolation("new_due_on", f"must be after the current due date ({state.due_on})")
-    days = calendar.working_days_between(received_on, event.new_due_on, state.pauses)
     assert rule.respond_max is not None
+    # A date years away cannot be within the maximum; refuse it before counting day by day.
+    if (event.new_due_on - received_on).days > 7 * rule.respond_max + 366:
+        raise RuleViolation("new_due_on", f"is past the maximum of {rule.respond_max} working days")
+    days = calendar.working_days_between(received_on, event.new_due_on, state.pauses)
     if days > rule.respond_max:
         latest = calendar.add_working_days(received_on, rule.respond_max, state.pauses)
         raise RuleViolation(

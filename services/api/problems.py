@@ -138,12 +138,16 @@ def _field_path(loc: Sequence[int | str], body: Any) -> list[str]:
         return [str(part) for part in rest]
     path: list[str] = []
     node = body
-    for i, part in enumerate(rest):
-        # Tagged unions add the tag ("complaint") to the location; it is not in the input.
-        if isinstance(node, dict) and isinstance(part, str) and part not in node:
-            nxt = rest[i + 1] if i + 1 < len(rest) else None
-            if nxt is not None and nxt in node:
-                continue
+    for part in rest:
+        # Tagged unions add the tag's value ("complaint") to the location; it is not a field.
+        is_tag = (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and part in [v for v in node.values() if isinstance(v, str)]
+        )
+        if is_tag:
+            continue
         path.append(str(part))
         if isinstance(node, dict):
             node = node.get(part)
@@ -192,6 +196,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = []
         for error in raw:
             path = _field_path(error.get("loc", ()), body)
+            if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+                path.append(str(error.get("ctx", {}).get("discriminator", "kind")).strip("'"))
             name = ".".join(path) or str(error.get("loc", ("body",))[0])
             errors.append(field_problem(name, _validation_detail(error), str(error.get("type"))))
         names = ", ".join(dict.fromkeys(e.field for e in errors))

@@ -324,7 +324,12 @@ def _extended_due(
         raise Invalid(f"a {esc.stage} cannot be extended", field="extended_due_on")
     if esc.due_on is not None and new_due_on <= esc.due_on:
         raise Invalid(f"must be after the current due date ({esc.due_on})", field="extended_due_on")
-    days = calendar.working_days_between(esc.opened_on, new_due_on)
+    too_far = (new_due_on - esc.opened_on).days > 7 * rule.respond_max + 366
+    days = (
+        rule.respond_max + 1
+        if too_far
+        else calendar.working_days_between(esc.opened_on, new_due_on)
+    )
     if days > rule.respond_max:
         raise Invalid(
             f"is {days} working days after opening, past the maximum of {rule.respond_max}",

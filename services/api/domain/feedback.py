@@ -135,7 +135,7 @@ async def _insert_person(session: AsyncSession, person: PersonCreate | None) -> 
     person_id = await session.scalar(
         insert(Person).values(**person.model_dump()).returning(col(Person.id))
     )
-    assert person_id is not None
+    assert isinstance(person_id, int)
     return person_id
 
 
