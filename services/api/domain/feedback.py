@@ -396,17 +396,29 @@ async def list_events(session: AsyncSession, item_id: int) -> list[FeedbackEvent
 
 
 async def recompute_open_items(
-    session: AsyncSession, calendar: WorkingCalendar, targets: ClockTargets, *, batch: int = 1000
+    session: AsyncSession,
+    calendar: WorkingCalendar,
+    targets: ClockTargets,
+    *,
+    changed_day: date | None = None,
+    batch: int = 1000,
 ) -> int:
-    """Replay every open item against the calendar; returns how many due dates moved."""
+    """Replay open items against the calendar; returns how many had their dates moved.
+
+    With `changed_day`, only items whose clock runs over that day are replayed: one received
+    later, or due earlier, cannot be affected by it.
+    """
     moved, after = 0, 0
+    conditions = [col(FeedbackItem.status).in_([ItemStatus.open, ItemStatus.paused])]
+    if changed_day is not None:
+        conditions += [
+            col(FeedbackItem.received_on) < changed_day,
+            col(FeedbackItem.due_on).is_(None) | (col(FeedbackItem.due_on) >= changed_day),
+        ]
     while True:
         query = (
             select(FeedbackItem)
-            .where(
-                col(FeedbackItem.status).in_([ItemStatus.open, ItemStatus.paused]),
-                col(FeedbackItem.id) > after,
-            )
+            .where(*conditions, col(FeedbackItem.id) > after)
             .order_by(col(FeedbackItem.id))
             .limit(batch)
             .with_for_update()

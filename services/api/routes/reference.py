@@ -121,7 +121,8 @@ async def create_non_working_day(
     """Add a closure day or a short-notice bank holiday; open items' due dates move at once."""
     day = await domain.add_non_working_day(session, data)
     cache.invalidate()
-    moved = await recompute_open_items(session, await cache.get(session), targets)
+    calendar = await cache.get(session)
+    moved = await recompute_open_items(session, calendar, targets, changed_day=data.day)
     cache.invalidate()
     response.headers["X-Items-Recomputed"] = str(moved)
     return NonWorkingDayPublic.model_validate(day)
@@ -138,6 +139,7 @@ async def delete_non_working_day(
     """Make a day a working day again; open items' due dates move at once."""
     await domain.remove_non_working_day(session, day)
     cache.invalidate()
-    moved = await recompute_open_items(session, await cache.get(session), targets)
+    calendar = await cache.get(session)
+    moved = await recompute_open_items(session, calendar, targets, changed_day=day)
     cache.invalidate()
     return Response(status_code=204, headers={"X-Items-Recomputed": str(moved)})
