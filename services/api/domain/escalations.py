@@ -305,8 +305,14 @@ async def update_escalation(
         raise Invalid("must not be null", field="public_interest_report")
     merged = esc.model_dump() | changes
     _check_dates(esc.opened_on, merged)
-    if "extended_due_on" in changes and changes["extended_due_on"] is not None:
-        merged["due_on"] = _extended_due(calendar, targets, esc, changes["extended_due_on"])
+    new_due_on = changes.get("extended_due_on", esc.extended_due_on)
+    if new_due_on is None:
+        rule = escalation_rule(esc.stage, targets)
+        merged["due_on"] = (
+            calendar.add_working_days(esc.opened_on, rule.respond) if rule.respond else None
+        )
+    elif new_due_on != esc.extended_due_on:
+        merged["due_on"] = _extended_due(calendar, targets, esc, new_due_on)
     merged["status"] = _status(merged)
     esc.sqlmodel_update({k: merged[k] for k in (*changes, "status", "due_on")})
     esc.version += 1
@@ -402,6 +408,14 @@ async def update_remedy(session: AsyncSession, remedy_id: int, data: RemedyUpdat
         raise Invalid("must not be null", field="description")
     remedy.sqlmodel_update(changes)
     _check_amount(remedy.type, remedy.amount_pence)
+    if remedy.completed_on is not None:
+        opened_on = await session.scalar(
+            select(col(Escalation.opened_on)).where(col(Escalation.id) == remedy.escalation_id)
+        )
+        if opened_on is not None and remedy.completed_on < opened_on:
+            raise Invalid(
+                f"must not be before the escalation opened ({opened_on})", field="completed_on"
+            )
     remedy.version += 1
     remedy.updated_at = datetime.now(UTC)
     await session.flush()

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -409,7 +409,9 @@ async def recompute_open_items(
     later, or due earlier, cannot be affected by it.
     """
     moved, after = 0, 0
-    conditions = [col(FeedbackItem.status).in_([ItemStatus.open, ItemStatus.paused])]
+    conditions: list[ColumnElement[bool]] = [
+        col(FeedbackItem.status).in_([ItemStatus.open, ItemStatus.paused])
+    ]
     if changed_day is not None:
         conditions += [
             col(FeedbackItem.received_on) < changed_day,
