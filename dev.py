@@ -30,7 +30,7 @@ COMMANDS = {
 def ensure_environment() -> None:
     """Create the virtual environment and install the project if needed."""
     if sys.version_info < (3, 11):
-        sys.exit("Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+        sys.exit(f"Python 3.11 or newer is needed (found {sys.version.split()[0]})")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return

@@ -14,7 +14,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.api.database import get_session, make_engine, make_sessionmaker
+from services.api.database import (
+    get_session,
+    make_engine,
+    make_sessionmaker,
+    transaction_scope,
+)
 from services.api.main import create_app
 from services.api.migrate import upgrade
 from services.api.settings import PROJECT_ROOT, Settings
@@ -108,12 +113,8 @@ async def client(
     app.state.sessionmaker = make_sessionmaker(engine)
 
     async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+        async with transaction_scope(session) as scoped:
+            yield scoped
 
     app.dependency_overrides[get_session] = session_in_test_transaction
     transport = httpx.ASGITransport(app=app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from starlette.datastructures import URL
 
@@ -29,8 +31,20 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise Invalid("not a cursor this API issued", field="cursor") from None
 
 
-def next_link(url: URL, rows: int, limit: int, last_id: int | None) -> str | None:
-    """The URL of the next page, keeping every filter; None on the last page."""
-    if rows <= limit or last_id is None:
-        return None
-    return str(url.include_query_params(cursor=encode_cursor(last_id)))
+class HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+RowT = TypeVar("RowT", bound=HasId)
+
+
+def paginate(rows: Sequence[RowT], limit: int, url: URL) -> tuple[list[RowT], str | None]:
+    """Split `limit + 1` fetched rows into the page and the URL of the next page (or None).
+
+    The next URL keeps every filter of this one and names the page's last id as its cursor.
+    """
+    page = list(rows[:limit])
+    if len(rows) <= limit or not page or page[-1].id is None:
+        return page, None
+    return page, str(url.include_query_params(cursor=encode_cursor(page[-1].id)))

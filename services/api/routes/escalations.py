@@ -30,7 +30,7 @@ from ..models.escalations import (
     RemedyPublic,
     RemedyUpdate,
 )
-from ..pagination import decode_cursor, next_link
+from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 
 router = APIRouter(tags=["escalations"])
@@ -84,10 +84,8 @@ async def list_escalations(
     rows = await domain.list_escalations(
         session, filters, after_id=decode_cursor(cursor), limit=limit
     )
-    page = rows[:limit]
-    return EscalationPage(
-        items=page, next=next_link(request.url, len(rows), limit, page[-1].id if page else None)
-    )
+    page, next_url = paginate(rows, limit, request.url)
+    return EscalationPage(items=page, next=next_url)
 
 
 @router.get(
@@ -144,10 +142,8 @@ async def list_remedies(
         escalation_id=escalation_id, due_before=due_before, status=status
     )
     rows = await domain.list_remedies(session, filters, after_id=decode_cursor(cursor), limit=limit)
-    page = rows[:limit]
-    return RemedyPage(
-        items=page, next=next_link(request.url, len(rows), limit, page[-1].id if page else None)
-    )
+    page, next_url = paginate(rows, limit, request.url)
+    return RemedyPage(items=page, next=next_url)
 
 
 @router.get(

@@ -25,7 +25,7 @@ from ..models.feedback import (
     FeedbackPublic,
     FeedbackUpdate,
 )
-from ..pagination import decode_cursor, next_link
+from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
@@ -91,11 +91,8 @@ async def list_feedback(
         updated_since=updated_since,
     )
     rows = await domain.list_items(session, filters, after_id=decode_cursor(cursor), limit=limit)
-    page = rows[:limit]
-    return FeedbackPage(
-        items=[FeedbackPublic.model_validate(r) for r in page],
-        next=next_link(request.url, len(rows), limit, page[-1].id if page else None),
-    )
+    page, next_url = paginate(rows, limit, request.url)
+    return FeedbackPage(items=[FeedbackPublic.model_validate(r) for r in page], next=next_url)
 
 
 @router.get("/{item_id}", response_model=FeedbackPublic, responses=problem_responses(404))
