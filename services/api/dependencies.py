@@ -77,4 +77,5 @@ _BIGINT_MAX = 2**63 - 1
 ItemId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The item's id.")]
 EscalationId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The escalation's id.")]
 RemedyId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The remedy's id.")]
+RunId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The report run's id.")]
 IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from .database import make_engine, make_sessionmaker
 from .limits import BodySizeLimit
 from .problems import install_problem_handlers
-from .routes import escalations, feedback, health, reference
+from .routes import escalations, feedback, health, reference, report_runs, stats
 from .settings import Settings, get_settings
 from .working_calendar import CalendarCache
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
     install_problem_handlers(app)
-    for module in (feedback, escalations, reference, health):
+    for module in (feedback, escalations, reference, stats, report_runs, health):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

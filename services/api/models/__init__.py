@@ -6,6 +6,7 @@ from .escalations import ComplaintPoint, Escalation, Recommendation, Remedy
 from .feedback import FeedbackEvent, FeedbackItem
 from .people import Person
 from .reference import Nature, NonWorkingDay, ServiceArea, Team
+from .report_runs import ReportFile, ReportRun
 
 metadata = SQLModel.metadata
 
@@ -19,6 +20,8 @@ __all__ = [
     "Person",
     "Recommendation",
     "Remedy",
+    "ReportFile",
+    "ReportRun",
     "ServiceArea",
     "Team",
     "metadata",

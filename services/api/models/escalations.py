@@ -32,6 +32,8 @@ class Escalation(SQLModel, table=True):
         ),
         sa.CheckConstraint("stage = 'stage3_review' OR panel_on IS NULL", name="panel_stage"),
         sa.Index("ix_escalation_stage_opened_on", "stage", "opened_on"),
+        sa.Index("ix_escalation_opened_on", "opened_on"),
+        sa.Index("ix_escalation_decision_on", "decision_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)

@@ -54,6 +54,8 @@ class FeedbackItem(FeedbackItemBase, table=True):
         sa.Index("ix_feedback_item_team_received_on", "team", "received_on"),
         sa.Index("ix_feedback_item_status_due_on", "status", "due_on"),
         sa.Index("ix_feedback_item_updated_at", "updated_at"),
+        # Statistics select a range of financial years and group the rows found.
+        sa.Index("ix_feedback_item_received_on_kind", "received_on", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)

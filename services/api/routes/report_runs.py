@@ -1,0 +1,259 @@
+"""/v1/report-runs and /v1/reports: queued report runs, their workers, and the files BI pulls."""
+
+from __future__ import annotations
+
+import re
+from email.utils import format_datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+
+from ..database import SessionDep
+from ..dependencies import LimitDep, RunId
+from ..domain import report_runs as domain
+from ..financial_year import FinancialYear
+from ..models import ReportFile, ReportRun
+from ..models.report_runs import (
+    ReportFilePublic,
+    ReportKind,
+    ReportRunClaim,
+    ReportRunCreate,
+    ReportRunFail,
+    ReportRunFinish,
+    ReportRunPage,
+    ReportRunPublic,
+    RunStatus,
+)
+from ..pagination import decode_cursor, paginate
+from ..problems import Invalid, problem_responses
+
+router = APIRouter(tags=["reports"])
+
+FILE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}", re.ASCII)
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
+
+
+def _parse_year(text: str, field: str) -> FinancialYear:
+    try:
+        return FinancialYear.parse(text)
+    except ValueError as error:
+        raise Invalid(str(error), field=field) from None
+
+
+def _public(request: Request, run: ReportRun, files: list[ReportFile]) -> ReportRunPublic:
+    assert run.id is not None
+    return ReportRunPublic.model_validate(
+        {
+            **run.model_dump(),
+            "files": [
+                ReportFilePublic(
+                    name=f.name,
+                    content_type=f.content_type,
+                    size=f.size,
+                    sha256=f.sha256,
+                    url=str(request.url_for("get_report_run_file", run_id=run.id, name=f.name)),
+                )
+                for f in files
+                if f.run_id == run.id
+            ],
+        }
+    )
+
+
+async def _answer(request: Request, session: SessionDep, run: ReportRun) -> ReportRunPublic:
+    assert run.id is not None
+    return _public(request, run, await domain.files_of(session, [run.id]))
+
+
+@router.post(
+    "/v1/report-runs",
+    response_model=ReportRunPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(422),
+)
+async def create_report_run(
+    data: ReportRunCreate, request: Request, response: Response, session: SessionDep
+) -> ReportRunPublic:
+    """Queue an annual report or an Ombudsman ledger for a financial year."""
+    run = await domain.queue_run(session, data.kind, _parse_year(data.year, "year"))
+    response.headers["Location"] = str(request.url_for("get_report_run", run_id=run.id))
+    return await _answer(request, session, run)
+
+
+@router.get("/v1/report-runs", response_model=ReportRunPage, responses=problem_responses(422))
+async def list_report_runs(
+    request: Request,
+    session: SessionDep,
+    limit: LimitDep,
+    kind: ReportKind | None = None,
+    status: RunStatus | None = None,
+    year: str | None = None,
+    cursor: str | None = None,
+) -> ReportRunPage:
+    """Report runs in the order they were queued."""
+    runs = await domain.list_runs(
+        session,
+        kind=kind,
+        status=status,
+        year=_parse_year(year, "year") if year else None,
+        after_id=decode_cursor(cursor),
+        limit=limit,
+    )
+    page, next_url = paginate(runs, limit, request.url)
+    files = await domain.files_of(session, [r.id for r in page if r.id is not None])
+    return ReportRunPage(items=[_public(request, r, files) for r in page], next=next_url)
+
+
+@router.get(
+    "/v1/report-runs/{run_id}", response_model=ReportRunPublic, responses=problem_responses(404)
+)
+async def get_report_run(run_id: RunId, request: Request, session: SessionDep) -> ReportRunPublic:
+    """A run's status and files."""
+    return await _answer(request, session, await domain.get_run(session, run_id))
+
+
+@router.post(
+    "/v1/report-runs/claim",
+    response_model=ReportRunPublic,
+    responses={204: {"description": "Nothing to do."}, **problem_responses(422)},
+)
+async def claim_report_run(
+    data: ReportRunClaim, request: Request, session: SessionDep
+) -> ReportRunPublic | Response:
+    """Claim the next queued run (or one whose worker's lease expired) for a worker."""
+    run = await domain.claim_run(session, data.worker, data.lease_seconds)
+    if run is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return await _answer(request, session, run)
+
+
+@router.put(
+    "/v1/report-runs/{run_id}/files/{name}",
+    response_model=ReportFilePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ReportFilePublic, "description": "Already uploaded."},
+        **problem_responses(404, 409, 413, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string"}} for t in CONTENT_TYPES.values()},
+        }
+    },
+)
+async def put_report_run_file(
+    run_id: RunId,
+    name: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    worker: Annotated[str, Query(min_length=1, max_length=200)],
+    content_type: Annotated[str, Header()] = "application/octet-stream",
+) -> ReportFilePublic:
+    """Upload one of a run's files; uploading the same file again changes nothing."""
+    if not FILE_NAME.fullmatch(name):
+        raise Invalid("a file name is lower-case letters, digits, dots and dashes", field="name")
+    content = await request.body()
+    stored, created = await domain.put_file(session, run_id, name, content_type, content, worker)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ReportFilePublic(
+        name=stored.name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        url=str(request.url_for("get_report_run_file", run_id=run_id, name=name)),
+    )
+
+
+@router.post(
+    "/v1/report-runs/{run_id}/complete",
+    response_model=ReportRunPublic,
+    responses=problem_responses(404, 409, 422),
+)
+async def complete_report_run(
+    run_id: RunId, data: ReportRunFinish, request: Request, session: SessionDep
+) -> ReportRunPublic:
+    """Mark a run completed once its files are uploaded."""
+    return await _answer(request, session, await domain.complete_run(session, run_id, data.worker))
+
+
+@router.post(
+    "/v1/report-runs/{run_id}/fail",
+    response_model=ReportRunPublic,
+    responses=problem_responses(404, 409, 422),
+)
+async def fail_report_run(
+    run_id: RunId, data: ReportRunFail, request: Request, session: SessionDep
+) -> ReportRunPublic:
+    """Mark a run failed, with the reason."""
+    run = await domain.fail_run(session, run_id, data.worker, data.reason)
+    return await _answer(request, session, run)
+
+
+@router.post(
+    "/v1/report-runs/{run_id}/requeue",
+    response_model=ReportRunPublic,
+    responses=problem_responses(404, 409),
+)
+async def requeue_report_run(
+    run_id: RunId, request: Request, session: SessionDep
+) -> ReportRunPublic:
+    """Queue a failed run again."""
+    return await _answer(request, session, await domain.requeue_run(session, run_id))
+
+
+def _file_response(
+    stored: ReportFile, last_modified: str | None, etag_match: str | None
+) -> Response:
+    etag = f'"{stored.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if last_modified:
+        headers["Last-Modified"] = last_modified
+    if etag_match and etag in [t.strip() for t in etag_match.split(",")]:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content=stored.content, media_type=stored.content_type, headers=headers)
+
+
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."},
+    304: {"description": "Not modified since the ETag given in If-None-Match."},
+    **problem_responses(404, 422),
+}
+
+
+@router.get(
+    "/v1/report-runs/{run_id}/files/{name}",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
+async def get_report_run_file(
+    run_id: RunId,
+    name: str,
+    session: SessionDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One file of a run, as uploaded."""
+    stored = await domain.get_file(session, run_id, name)
+    return _file_response(stored, None, if_none_match)
+
+
+@router.get("/v1/reports/{kind}/{file}", response_class=Response, responses=FILE_RESPONSES)
+async def get_latest_report(
+    kind: ReportKind,
+    file: Annotated[str, Path(description="The year and format, e.g. 2018-19.csv.")],
+    session: SessionDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The newest completed report of a kind and year, e.g. /v1/reports/annual/2018-19.csv."""
+    year_text, _, extension = file.partition(".")
+    if extension not in CONTENT_TYPES:
+        raise Invalid(f"ask for {', '.join(sorted(CONTENT_TYPES))}", field="file")
+    year = _parse_year(year_text, "file")
+    stored, completed_at = await domain.newest_completed_file(session, kind, year, extension)
+    return _file_response(stored, format_datetime(completed_at, usegmt=True), if_none_match)
