@@ -132,8 +132,16 @@ def test_compose_file_has_no_obsolete_version_key() -> None:
     assert "version" not in _compose()
 
 
-def test_compose_file_defines_the_database_the_migration_and_the_api() -> None:
-    assert set(_compose()["services"]) == {"db", "migrate", "api"}
+def test_compose_file_defines_the_database_the_migration_the_api_and_a_worker() -> None:
+    assert set(_compose()["services"]) == {"db", "migrate", "api", "reporter-worker"}
+
+
+def test_the_reporter_worker_talks_to_the_api_only_once_it_is_healthy() -> None:
+    worker = _service("reporter-worker")
+    assert worker["command"] == ["reporter", "worker"]
+    assert worker["environment"]["REPORTER_API_URL"] == "http://api:8000"
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"
+    assert "DATABASE_URL" not in worker["environment"]
 
 
 def test_database_is_postgres_16_on_a_named_volume() -> None:
