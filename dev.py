@@ -11,6 +11,8 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -20,11 +22,14 @@ STAMP = VENV / ".installed-from"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 COMMANDS = {
-    "demo": "start the API on the embedded PostgreSQL with the demo council loaded",
+    "demo": "start the API with the demo council loaded and write its 2018/19 reports",
     "test": "lint, type-check and run the whole test suite",
     "lint": "ruff check, ruff format --check and mypy only",
     "feedback": "run the `feedback` command line with the remaining arguments",
+    "reporter": "run the `reporter` command line with the remaining arguments",
 }
+DEMO_YEAR = "2018-19"
+REPORTS = ROOT / "reports"
 
 
 def ensure_environment() -> None:
@@ -49,6 +54,47 @@ def run(*argv: str) -> int:
     return subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=ROOT).returncode
 
 
+def demo(args: list[str]) -> int:
+    """Run the API with the demo council, then have the reporter write the demo year's files."""
+    host = os.environ.get("API_HOST", "127.0.0.1")
+    port = os.environ.get("API_PORT", "8000")
+    base = f"http://{host}:{port}"
+    server = subprocess.Popen([str(BIN / "feedback"), "demo", *args], cwd=ROOT)
+    try:
+        if not _wait_ready(base, server):
+            return server.wait()
+        env = {**os.environ, "REPORTER_API_URL": base}
+        for kind in ("annual", "ledger"):
+            subprocess.run(
+                [str(BIN / "reporter"), kind, "--year", DEMO_YEAR, "--out", str(REPORTS)],
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
+        print(f"\nThe {DEMO_YEAR} annual report and Ombudsman ledger are in {REPORTS}/", flush=True)
+        print(f"The API is at {base} (docs: {base}/docs); Ctrl+C stops it.\n", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        return server.wait()
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 600) -> bool:
+    """Poll the API's readiness until it answers, the server exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def lint() -> int:
     """Ruff lint and format check, then mypy strict on services/."""
     for step in (
@@ -71,9 +117,9 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     command, rest = argv[0], argv[1:]
     if command == "demo":
-        return run("feedback", "demo", *rest)
-    if command == "feedback":
-        return run("feedback", *rest)
+        return demo(rest)
+    if command in ("feedback", "reporter"):
+        return run(command, *rest)
     if command == "lint":
         return lint()
     code = lint()

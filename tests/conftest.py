@@ -144,3 +144,31 @@ def scratch_database_url(server_url: str) -> Iterator[str]:
     asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
     yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def live_api_url(database_url: str, demo_loaded: dict[str, int]) -> Iterator[str]:
+    """The real app served over HTTP by uvicorn in a thread, on the run's database."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(Settings(database_url=database_url, pool_size=4))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,94 @@
+"""Rendering reports as files (JSON and RFC 4180 CSV, UTF-8) and writing them to a folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .annual import ANNUAL_CSV_HEADER, annual_csv_rows
+from .ledger import LEDGER_CSV_HEADER, ledger_csv_rows
+from .report_models import AnnualReport, LedgerReport
+
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """A report file ready to write or upload."""
+
+    name: str
+    content: bytes
+    content_type: str
+
+
+def json_bytes(model: BaseModel) -> bytes:
+    """A model as indented UTF-8 JSON with ISO dates and a final newline."""
+    data = model.model_dump(mode="json", by_alias=True)
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    """RFC 4180 CSV in UTF-8: CRLF line ends, quoting only where needed, header always."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def annual_file_names(year_slug: str) -> tuple[str, str]:
+    """The JSON and CSV names of an annual report: annual-2018-19.json and .csv."""
+    return f"annual-{year_slug}.json", f"annual-{year_slug}.csv"
+
+
+def ledger_file_names(year_slug: str) -> tuple[str, str]:
+    """The JSON and CSV names of a ledger: ombudsman-ledger-2018-19.json and .csv."""
+    return f"ombudsman-ledger-{year_slug}.json", f"ombudsman-ledger-{year_slug}.csv"
+
+
+def annual_files(report: AnnualReport) -> list[RenderedFile]:
+    """The annual report's JSON and CSV files."""
+    json_name, csv_name = annual_file_names(report.financial_year)
+    return [
+        RenderedFile(json_name, json_bytes(report), JSON_TYPE),
+        RenderedFile(csv_name, csv_bytes(ANNUAL_CSV_HEADER, annual_csv_rows(report)), CSV_TYPE),
+    ]
+
+
+def ledger_files(report: LedgerReport) -> list[RenderedFile]:
+    """The ledger's JSON and CSV files."""
+    json_name, csv_name = ledger_file_names(report.financial_year)
+    return [
+        RenderedFile(json_name, json_bytes(report), JSON_TYPE),
+        RenderedFile(csv_name, csv_bytes(LEDGER_CSV_HEADER, ledger_csv_rows(report)), CSV_TYPE),
+    ]
+
+
+def write_files(directory: Path, files: Sequence[RenderedFile]) -> list[Path]:
+    """Write files into a folder (made if missing), each replaced whole or not at all."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file in files:
+        target = directory / file.name
+        # A reader (or a BI refresh) never sees half a file: write aside, then rename over.
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{file.name}.")
+        try:
+            # mkstemp makes the file private; a report is meant to be read by others.
+            os.fchmod(handle, 0o644)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(file.content)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
