@@ -406,7 +406,7 @@ class _Chain:
 def _stage2(
     opened_on: str,
     points: Sequence[tuple[str, str | None]],
-    recommendations: Sequence[str] = (),
+    recommendations: Sequence[tuple[str, bool]] = (),
     completed_on: str | None = None,
 ) -> DemoEscalation:
     payload: dict[str, Any] = {
@@ -416,7 +416,10 @@ def _stage2(
             {"summary": summary} | ({"finding": finding} if finding else {})
             for summary, finding in points
         ],
-        "recommendations": [{"text": text, "agreed": True} for text in recommendations],
+        "recommendations": [
+            {"text": text, "agreed": True, "publishable": publishable}
+            for text, publishable in recommendations
+        ],
     }
     if completed_on:
         payload["completed_on"] = completed_on
@@ -475,7 +478,12 @@ CHAINS: tuple[_Chain, ...] = (
                     ("The social worker did not return calls over several weeks.", "not_upheld"),
                     ("The direct payment rate was wrongly calculated.", "not_upheld"),
                 ),
-                ("The service to write to the family setting out the short breaks decision.",),
+                (
+                    (
+                        "The service to write to the family setting out the short breaks decision.",
+                        False,
+                    ),
+                ),
                 completed_on="2017-08-25",
             ),
             DemoEscalation(
@@ -513,13 +521,23 @@ CHAINS: tuple[_Chain, ...] = (
                     ("Setting-up costs were refused without reasons.", "not_upheld"),
                 ),
                 (
-                    "That the Learn 2 Live Team improves its arrangements for providing young "
-                    "people with a list of essential items when they move to a new property.",
-                    "That the Local Authority reviews systems whether the systems, currently in "
-                    "place for establishing how much money is in each young person's leaving "
-                    "care grant.",
-                    "The personal adviser to agree a written budget with the young person for "
-                    "the rest of the leaving care grant.",
+                    (
+                        "That the Learn 2 Live Team improves its arrangements for providing young "
+                        "people with a list of essential items when they move to a new property.",
+                        True,
+                    ),
+                    (
+                        "That the Local Authority reviews systems whether the systems, currently "
+                        "in place for establishing how much money is in each young person's "
+                        "leaving care grant.",
+                        True,
+                    ),
+                    # Case-specific: agreed, but kept out of the published report.
+                    (
+                        "The personal adviser to agree a written budget with the young person for "
+                        "the rest of the leaving care grant.",
+                        False,
+                    ),
                 ),
                 completed_on="2018-08-31",
             ),
@@ -539,11 +557,17 @@ CHAINS: tuple[_Chain, ...] = (
                     ("The team manager did not answer the mother's emails.", "not_upheld"),
                 ),
                 (
-                    "The Adjudicating Officer reviews the contact centre used for parental "
-                    "contact to establish if this remains a suitable venue, if a further venue "
-                    "can be identified and used for such sessions.",
-                    "The social worker to confirm in writing the contact arrangements agreed at "
-                    "the last review.",
+                    (
+                        "The Adjudicating Officer reviews the contact centre used for parental "
+                        "contact to establish if this remains a suitable venue, if a further "
+                        "venue can be identified and used for such sessions.",
+                        True,
+                    ),
+                    (
+                        "The social worker to confirm in writing the contact arrangements agreed "
+                        "at the last review.",
+                        False,
+                    ),
                 ),
                 completed_on="2018-11-23",
             ),

@@ -53,12 +53,20 @@ async def _upsert(
     await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
 
 
+def _in_file_order(rows: list[TeamCreate] | list[NatureCreate]) -> list[dict[str, Any]]:
+    # Reports list teams and natures as the profile does, unless it says otherwise.
+    return [
+        row.model_dump() | ({} if "position" in row.model_fields_set else {"position": index})
+        for index, row in enumerate(rows)
+    ]
+
+
 async def load_profile(session: AsyncSession, path: Path) -> ProfileLoaded:
     """Insert or update every service, team and nature of the profile."""
     profile = read_profile(path)
     await _upsert(session, ServiceArea, [s.model_dump() for s in profile.services], ["code"])
-    await _upsert(session, Team, [t.model_dump() for t in profile.teams], ["code"])
-    await _upsert(session, Nature, [n.model_dump() for n in profile.natures], ["service", "code"])
+    await _upsert(session, Team, _in_file_order(profile.teams), ["code"])
+    await _upsert(session, Nature, _in_file_order(profile.natures), ["service", "code"])
     return ProfileLoaded(
         profile.council.get("name", path.stem),
         len(profile.services),

@@ -114,8 +114,8 @@ async def test_stage2_on_a_responded_complaint_is_created_with_25_working_days(
         {"position": 3, "summary": "The report had errors.", "finding": "not_upheld"},
     ]
     assert esc["recommendations"] == [
-        {"position": 1, "text": "Apologise in writing.", "agreed": True},
-        {"position": 2, "text": "Review call-back times.", "agreed": None},
+        {"position": 1, "text": "Apologise in writing.", "agreed": True, "publishable": False},
+        {"position": 2, "text": "Review call-back times.", "agreed": None, "publishable": False},
     ]
     assert (await event_types(client, item["id"]))[-1] == "escalated"
     fetched = await client.get(response.headers["location"])
@@ -270,7 +270,12 @@ async def test_stage3_after_a_completed_stage2_is_due_in_30_working_days(
     # 14-17 May (4), 20-24 (9), 28-31 (13), 3-7 Jun (18), 10-14 (23), 17-21 (28), 24-25 (30).
     assert esc["due_on"] == "2019-06-25"
     assert esc["recommendations"] == [
-        {"position": 1, "text": "Hold a lessons-learned session.", "agreed": None}
+        {
+            "position": 1,
+            "text": "Hold a lessons-learned session.",
+            "agreed": None,
+            "publishable": False,
+        }
     ]
     assert await event_types(client, item["id"]) == [
         "received",
@@ -502,7 +507,9 @@ async def test_patching_points_replaces_them_wholesale(client: httpx.AsyncClient
         {"position": 1, "summary": "Only this one.", "finding": "partly_upheld"},
         {"position": 2, "summary": "And this.", "finding": "not_upheld"},
     ]
-    assert changed["recommendations"] == [{"position": 1, "text": "Keep me.", "agreed": None}]
+    assert changed["recommendations"] == [
+        {"position": 1, "text": "Keep me.", "agreed": None, "publishable": False}
+    ]
     assert changed["version"] == esc["version"] + 1
     assert (await client.get(f"/v1/escalations/{esc['id']}")).json()["points"] == changed["points"]
     emptied = await client.patch(f"/v1/escalations/{esc['id']}", json={"points": []})

@@ -107,7 +107,7 @@ async def list_teams(
     session: AsyncSession, service: str | None = None, active_on: date | None = None
 ) -> list[Team]:
     """Teams, optionally of one service and active on one day."""
-    query = select(Team).order_by(col(Team.service), col(Team.name))
+    query = select(Team).order_by(col(Team.service), col(Team.position), col(Team.name))
     if service is not None:
         query = query.where(col(Team.service) == service)
     if active_on is not None:
@@ -145,7 +145,7 @@ async def update_team(session: AsyncSession, code: str, data: TeamUpdate) -> Tea
 
 async def list_natures(session: AsyncSession, service: str | None = None) -> list[Nature]:
     """Natures of complaint, optionally of one service."""
-    query = select(Nature).order_by(col(Nature.service), col(Nature.name))
+    query = select(Nature).order_by(col(Nature.service), col(Nature.position), col(Nature.name))
     if service is not None:
         query = query.where(col(Nature.service) == service)
     return list((await session.scalars(query)).all())

@@ -391,7 +391,11 @@ async def published_texts(
         .select_from(Recommendation)
         .join(Escalation, col(Escalation.id) == col(Recommendation.escalation_id))
         .join(FeedbackItem, col(FeedbackItem.id) == col(Escalation.item_id))
-        .where(col(Recommendation.agreed) == true(), *escalation_where)
+        .where(
+            col(Recommendation.agreed) == true(),
+            col(Recommendation.publishable) == true(),
+            *escalation_where,
+        )
         .order_by(col(FeedbackItem.service), col(Escalation.id), col(Recommendation.position))
     )
     lessons = [

@@ -81,6 +81,11 @@ class ComplaintPointPublic(ComplaintPointBase):
 class RecommendationBase(SQLModel):
     text: Text
     agreed: bool | None = None
+    publishable: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="Cleared for the published annual report (not case-specific).",
+    )
 
 
 class Recommendation(RecommendationBase, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from .base import Code, Name, StrictModel, enum_type
@@ -40,6 +41,13 @@ class TeamBase(SQLModel):
     name: Name
     active_from: date
     active_to: date | None = None
+    position: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        sa_column_kwargs={"server_default": "0"},
+        description="Order in the report's tables.",
+    )
 
 
 class Team(TeamBase, table=True):
@@ -58,6 +66,7 @@ class TeamUpdate(StrictModel):
     name: Name | None = None
     active_from: date | None = None
     active_to: date | None = None
+    position: int | None = PydanticField(default=None, ge=0, le=10_000)
 
 
 class TeamPublic(TeamBase):
@@ -68,6 +77,13 @@ class NatureBase(SQLModel):
     service: Code = Field(foreign_key="service_area.code", primary_key=True, max_length=80)
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
+    position: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        sa_column_kwargs={"server_default": "0"},
+        description="Order in the report's tables.",
+    )
 
 
 class Nature(NatureBase, table=True):

@@ -189,7 +189,9 @@ class PublishedTexts(SQLModel):
 
     financial_year: str
     lessons: list[PublishedText]
-    recommendations: list[PublishedText]
+    recommendations: list[PublishedText] = Field(
+        description="Agreed recommendations cleared for publication."
+    )
     compliments: list[PublishedText] = Field(
         description="Only excerpts whose givers agreed to publication."
     )
