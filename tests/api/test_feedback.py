@@ -8,6 +8,9 @@ from datetime import date
 import httpx
 from factories import make_complaint, make_compliment, make_member_enquiry, next_ref
 
+# Racing requests commit; keeping them out of 2017/18 and 2018/19 keeps the demo's figures.
+OUTSIDE_DEMO_YEARS = "2021-05-04"
+
 
 async def test_a_complaint_is_created_with_its_clock(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/feedback", json=make_complaint())
@@ -68,7 +71,9 @@ async def test_the_same_reference_with_other_details_is_a_409(client: httpx.Asyn
 
 
 async def test_racing_duplicate_posts_make_one_row(committing_client: httpx.AsyncClient) -> None:
-    body = make_compliment(source_system="race-crm", external_ref=next_ref("RACE"))
+    body = make_compliment(
+        source_system="race-crm", external_ref=next_ref("RACE"), received_on=OUTSIDE_DEMO_YEARS
+    )
     responses = await asyncio.gather(
         *(committing_client.post("/v1/feedback", json=body) for _ in range(8))
     )
@@ -82,7 +87,12 @@ async def test_racing_posts_with_different_bodies_make_one_row_and_conflicts(
 ) -> None:
     ref = next_ref("RACE")
     bodies = [
-        make_compliment(source_system="race-crm", external_ref=ref, compliment_text=f"Thanks {i}")
+        make_compliment(
+            source_system="race-crm",
+            external_ref=ref,
+            compliment_text=f"Thanks {i}",
+            received_on=OUTSIDE_DEMO_YEARS,
+        )
         for i in range(6)
     ]
     responses = await asyncio.gather(
