@@ -8,6 +8,7 @@ extras when pyproject.toml has changed, and runs the command inside that environ
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -63,7 +64,9 @@ def demo(args: list[str]) -> int:
     try:
         if not _wait_ready(base, server):
             return server.wait()
-        env = {**os.environ, "REPORTER_API_URL": base}
+        keys_file = Path(os.environ.get("API_DATA_DIR", ROOT / ".data")) / "demo-keys.json"
+        reporter_key = json.loads(keys_file.read_text())["reporter"]
+        env = {**os.environ, "REPORTER_API_URL": base, "REPORTER_API_KEY": reporter_key}
         for kind in ("annual", "ledger"):
             subprocess.run(
                 [str(BIN / "reporter"), kind, "--year", DEMO_YEAR, "--out", str(REPORTS)],

@@ -80,6 +80,41 @@ async def demo_loaded(engine: AsyncEngine) -> dict[str, int]:
     return {"items": loaded.items_created, "escalations": loaded.escalations}
 
 
+@pytest.fixture(scope="session")
+async def api_keys(engine: AsyncEngine, demo_loaded: dict[str, int]) -> dict[str, str]:
+    """A committed key per role; `portal` and `portal-other` serve two different members."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from services.api.domain.access import create_key
+    from services.api.models import FeedbackItem
+    from services.api.models.access import ApiKeyCreate, Role
+
+    keys: dict[str, str] = {}
+    async with make_sessionmaker(engine)() as session, session.begin():
+        members = (
+            await session.scalars(
+                select(col(FeedbackItem.enquirer_id))
+                .where(col(FeedbackItem.enquirer_id).is_not(None))
+                .order_by(col(FeedbackItem.id))
+                .limit(2)
+            )
+        ).all()
+        for name, role, member in [
+            *((r.value, r, None) for r in Role if r is not Role.portal),
+            ("portal", Role.portal, members[0]),
+            ("portal-other", Role.portal, members[1]),
+        ]:
+            data = ApiKeyCreate(name=f"test-{name}", role=role, member_person_id=member)
+            keys[name] = (await create_key(session, data, replace=True)).key
+    return keys
+
+
+def bearer(key: str) -> dict[str, str]:
+    """The Authorization header for a key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
 @pytest.fixture
 async def session(engine: AsyncEngine, demo_loaded: dict[str, int]) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test.
@@ -106,9 +141,9 @@ def _app(database_url: str, **settings: Any) -> Any:
 
 @pytest.fixture
 async def client(
-    session: AsyncSession, engine: AsyncEngine, database_url: str
+    session: AsyncSession, engine: AsyncEngine, database_url: str, api_keys: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app over ASGI, its session bound to the test's transaction."""
+    """The real app over ASGI, its session bound to the test's transaction; an admin key."""
     app = _app(database_url)
     app.state.sessionmaker = make_sessionmaker(engine)
 
@@ -118,13 +153,15 @@ async def client(
 
     app.dependency_overrides[get_session] = session_in_test_transaction
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])
+    ) as http:
         yield http
 
 
 @pytest.fixture
 async def committing_client(
-    engine: AsyncEngine, database_url: str, demo_loaded: dict[str, int]
+    engine: AsyncEngine, database_url: str, api_keys: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app with its own sessions and commits, for tests of concurrent requests.
 
@@ -133,7 +170,9 @@ async def committing_client(
     app = _app(database_url)
     app.state.sessionmaker = make_sessionmaker(engine)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])
+    ) as http:
         yield http
 
 
@@ -147,7 +186,7 @@ def scratch_database_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_api_url(database_url: str, demo_loaded: dict[str, int]) -> Iterator[str]:
+def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
     """The real app served over HTTP by uvicorn in a thread, on the run's database."""
     import socket
     import threading

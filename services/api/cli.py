@@ -79,6 +79,49 @@ def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from .domain.access import create_key
+    from .models.access import ApiKeyCreate, Role
+    from .problems import ProblemError
+
+    data = ApiKeyCreate(
+        name=args.name,
+        role=Role(args.role),
+        member_person_id=args.member_person_id,
+        expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
+    )
+    try:
+        created = _in_transaction(_database_url(settings), lambda s: create_key(s, data))
+    except ProblemError as error:
+        print(f"feedback: {error.detail}", file=sys.stderr)
+        return 1
+    print(f"created {created.role} key {created.name!r} (shown once, keep it safe):")
+    print(created.key)
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from .domain.people import apply_retention
+
+    today = date.today()
+    cutoff = today.replace(year=today.year - args.years)
+    result = _in_transaction(
+        _database_url(settings), lambda s: apply_retention(s, cutoff, dry_run=args.dry_run)
+    )
+    verb = "would pseudonymise" if args.dry_run else "pseudonymised"
+    print(
+        f"retention: {verb} {len(result.pseudonymised)} people whose every case closed before "
+        f"{result.cutoff}; {result.held} kept for cases under legal hold"
+    )
+    if result.pseudonymised:
+        print("person ids: " + ", ".join(str(i) for i in result.pseudonymised))
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
     document = openapi_document()
     if args.check:
@@ -126,6 +169,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{loaded.remedies} remedies",
         flush=True,
     )
+    from .demo import demo_keys
+
+    keys = _in_transaction(url, demo_keys)
+    keys_file = settings.data_dir / "demo-keys.json"
+    keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+    keys_file.chmod(0o600)
+    print("\ndemo API keys (one per role; also in .data/demo-keys.json), for /docs -> Authorize:")
+    for role, key in keys.items():
+        print(f"  {role:<9} {key}")
     if args.no_serve:
         return 0
     return _serve(settings, url)
@@ -148,6 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "recompute", help="recompute open items' due dates (after a calendar change)"
     ).set_defaults(run=cmd_recompute)
+    key = commands.add_parser("create-key", help="create an API key (also the first admin key)")
+    key.add_argument("--name", required=True)
+    key.add_argument("--role", required=True, choices=["crm", "portal", "bi", "reporter", "admin"])
+    key.add_argument("--member-person-id", type=int, help="the member a portal key serves")
+    key.add_argument("--expires", help="expiry, ISO 8601 with a time zone")
+    key.set_defaults(run=cmd_create_key)
+    retention = commands.add_parser(
+        "retention", help="pseudonymise people whose every case closed years ago"
+    )
+    retention.add_argument("--years", type=int, default=6)
+    retention.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    retention.set_defaults(run=cmd_retention)
     openapi = commands.add_parser("openapi", help="write openapi/openapi.json from the app")
     openapi.add_argument("--check", action="store_true", help="fail if the file differs")
     openapi.set_defaults(run=cmd_openapi)

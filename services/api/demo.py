@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from .demo_data import demo_cases
+from .demo_data import DEMO_SOURCE, demo_cases
+from .domain.access import create_key
 from .domain.escalations import create_escalation, create_remedy
 from .domain.feedback import create_item
+from .models import FeedbackItem
+from .models.access import ApiKeyCreate, Role
 from .models.escalations import EscalationCreate, RemedyCreate
 from .models.feedback import FeedbackCreate
 from .profile import DEMO_PROFILE, load_profile
@@ -26,6 +31,26 @@ class DemoLoaded:
     items_already_held: int
     escalations: int
     remedies: int
+
+
+async def demo_keys(session: AsyncSession) -> dict[str, str]:
+    """A fresh key per role, named demo-<role>; the portal's serves the demo's first member."""
+    member_id = await session.scalar(
+        select(col(FeedbackItem.enquirer_id))
+        .where(col(FeedbackItem.source_system) == DEMO_SOURCE)
+        .where(col(FeedbackItem.enquirer_id).is_not(None))
+        .order_by(col(FeedbackItem.id))
+        .limit(1)
+    )
+    keys: dict[str, str] = {}
+    for role in Role:
+        data = ApiKeyCreate(
+            name=f"demo-{role}",
+            role=role,
+            member_person_id=member_id if role is Role.portal else None,
+        )
+        keys[role.value] = (await create_key(session, data, replace=True)).key
+    return keys
 
 
 async def load_demo(session: AsyncSession) -> DemoLoaded:

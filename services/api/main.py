@@ -11,7 +11,18 @@ from fastapi.routing import APIRoute
 from .database import make_engine, make_sessionmaker
 from .limits import BodySizeLimit
 from .problems import install_problem_handlers
-from .routes import escalations, feedback, health, reference, report_runs, stats
+from .request_id import RequestId
+from .routes import (
+    access,
+    escalations,
+    feedback,
+    health,
+    people,
+    reference,
+    report_runs,
+    stats,
+)
+from .security import RoleGuard
 from .settings import Settings, get_settings
 from .working_calendar import CalendarCache
 
@@ -26,6 +37,28 @@ Every error is an RFC 9457 `application/problem+json` document naming the offend
 def operation_id(route: APIRoute) -> str:
     """Stable operation ids: the route function's name."""
     return route.name
+
+
+def route_roles(route: APIRoute) -> frozenset[str] | None:
+    """The roles a route admits, from its RoleGuard; None when it has none."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if isinstance(dependency.call, RoleGuard):
+            return frozenset(dependency.call.roles)
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def describe_roles(app: FastAPI) -> None:
+    """State on each route, in /docs, which roles it admits."""
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            roles = route_roles(route)
+            if roles is not None:
+                names = sorted(roles)
+                route.description = (route.description or "") + f"\n\nRoles: {', '.join(names)}."
+                route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": names}
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -60,7 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
     install_problem_handlers(app)
-    for module in (feedback, escalations, reference, stats, report_runs, health):
+    for module in (feedback, escalations, people, reference, stats, report_runs, access, health):
         app.include_router(module.router)
+    describe_roles(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     return app

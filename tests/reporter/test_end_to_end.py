@@ -21,11 +21,16 @@ LEDGER_HEADER = (
 
 
 def test_a_queued_run_is_compiled_by_a_worker_and_pulled_by_a_bi_tool(
-    live_api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_api_url: str,
+    api_keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REPORTER_API_URL", live_api_url)
+    monkeypatch.setenv("REPORTER_API_KEY", api_keys["reporter"])
     monkeypatch.setenv("REPORTER_WORKER_NAME", "e2e-worker")
-    with httpx.Client(base_url=live_api_url, timeout=30) as bi:
+    bi_key = {"Authorization": f"Bearer {api_keys['bi']}"}
+    with httpx.Client(base_url=live_api_url, timeout=30, headers=bi_key) as bi:
         runs = [
             bi.post("/v1/report-runs", json={"kind": kind, "year": "2018-19"}).json()
             for kind in ("annual", "ledger")
@@ -69,9 +74,13 @@ def test_a_queued_run_is_compiled_by_a_worker_and_pulled_by_a_bi_tool(
 
 
 def test_the_ledger_lists_every_remedy_with_totals_and_compliance(
-    live_api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_api_url: str,
+    api_keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REPORTER_API_URL", live_api_url)
+    monkeypatch.setenv("REPORTER_API_KEY", api_keys["reporter"])
     code = reporter(
         ["ledger", "--year", "2018-19", "--out", str(tmp_path), "--as-of", "2019-12-31"]
     )
@@ -98,9 +107,13 @@ def test_the_ledger_lists_every_remedy_with_totals_and_compliance(
 
 
 def test_a_year_without_data_gives_zeros_not_a_crash(
-    live_api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_api_url: str,
+    api_keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REPORTER_API_URL", live_api_url)
+    monkeypatch.setenv("REPORTER_API_KEY", api_keys["reporter"])
     assert reporter(["annual", "--year", "2031-32", "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "annual-2031-32.json").read_text("utf-8"))
     children = next(s for s in report["services"] if s["service"] == "children")

@@ -221,10 +221,13 @@ EXCERPTS = {
 
 
 @pytest.fixture(scope="module")
-def report_files(live_api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report_files(
+    live_api_url: str, api_keys: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("reports")
     patch = pytest.MonkeyPatch()
     patch.setenv("REPORTER_API_URL", live_api_url)
+    patch.setenv("REPORTER_API_KEY", api_keys["reporter"])
     try:
         assert reporter(["annual", "--year", "2018-19", "--out", str(out)]) == 0
     finally:

@@ -48,17 +48,11 @@ _BACKFILL_FIELDS = {
     EventType.responded: "responded_on",
     EventType.closed: "closed_on",
 }
+_COMMON_FIELDS = {"team", "channel", "legal_hold"}
 _FIELDS_BY_KIND = {
-    FeedbackKind.complaint: {
-        "team",
-        "channel",
-        "procedure",
-        "nature",
-        "outcome",
-        "lessons_learned",
-    },
-    FeedbackKind.compliment: {"team", "channel", "compliment_text", "publication_consent"},
-    FeedbackKind.member_enquiry: {"team", "channel", "enquirer_role", "ward_or_constituency"},
+    FeedbackKind.complaint: _COMMON_FIELDS | {"procedure", "nature", "outcome", "lessons_learned"},
+    FeedbackKind.compliment: _COMMON_FIELDS | {"compliment_text", "publication_consent"},
+    FeedbackKind.member_enquiry: _COMMON_FIELDS | {"enquirer_role", "ward_or_constituency"},
 }
 _CLEARABLE = {"nature", "outcome", "lessons_learned"}
 _ANSWERED = {ItemStatus.responded, ItemStatus.closed, ItemStatus.withdrawn}
@@ -77,6 +71,7 @@ class FeedbackFilters:
     overdue: bool | None = None
     due_before: date | None = None
     updated_since: datetime | None = None
+    enquirer_id: int | None = None
 
 
 def fingerprint(payload: BaseModel) -> str:
@@ -139,6 +134,13 @@ async def _insert_person(session: AsyncSession, person: PersonCreate | None) -> 
     return person_id
 
 
+async def _check_enquirer(session: AsyncSession, payload: MemberEnquiryCreate) -> None:
+    if (payload.enquirer is None) == (payload.enquirer_id is None):
+        raise Invalid("give the enquirer or an enquirer_id, not both", field="enquirer")
+    if payload.enquirer_id is not None and await session.get(Person, payload.enquirer_id) is None:
+        raise Invalid(f"no person {payload.enquirer_id}", field="enquirer_id")
+
+
 async def _find_by_source(session: AsyncSession, source: str, ref: str) -> FeedbackItem | None:
     query = select(FeedbackItem).where(
         col(FeedbackItem.source_system) == source,
@@ -177,6 +179,8 @@ async def create_item(
         session, service=payload.service, team=payload.team, on=payload.received_on, nature=nature
     )
     _check_backfill(payload)
+    if isinstance(payload, MemberEnquiryCreate):
+        await _check_enquirer(session, payload)
     digest = fingerprint(payload)
     existing = await _find_by_source(session, payload.source_system, payload.external_ref)
     if existing is not None:
@@ -201,7 +205,7 @@ async def create_item(
     try:
         async with session.begin_nested():
             values["person_id"] = await _insert_person(session, payload.person)
-            if isinstance(payload, MemberEnquiryCreate):
+            if isinstance(payload, MemberEnquiryCreate) and payload.enquirer is not None:
                 values["enquirer_id"] = await _insert_person(session, payload.enquirer)
             statement = (
                 insert(FeedbackItem)
@@ -247,7 +251,7 @@ async def list_items(
     conditions: list[Any] = []
     if after_id is not None:
         conditions.append(col(FeedbackItem.id) > after_id)
-    for name in ("service", "team", "kind", "procedure", "status"):
+    for name in ("service", "team", "kind", "procedure", "status", "enquirer_id"):
         value = getattr(filters, name)
         if value is not None:
             conditions.append(col(getattr(FeedbackItem, name)) == value)

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .access import ApiKey, AuditEvent
 from .escalations import ComplaintPoint, Escalation, Recommendation, Remedy
 from .feedback import FeedbackEvent, FeedbackItem
 from .people import Person
@@ -11,6 +12,8 @@ from .report_runs import ReportFile, ReportRun
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiKey",
+    "AuditEvent",
     "ComplaintPoint",
     "Escalation",
     "FeedbackEvent",

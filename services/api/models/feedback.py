@@ -83,6 +83,7 @@ class FeedbackItem(FeedbackItemBase, table=True):
     working_days_taken: int | None = None
     on_time: bool | None = None
 
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     request_fingerprint: str = Field(max_length=64)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = timestamp_field()
@@ -116,7 +117,12 @@ class ComplimentCreate(_FeedbackCreateCommon):
 class MemberEnquiryCreate(_FeedbackCreateCommon):
     kind: Literal["member_enquiry"]
     enquirer_role: EnquirerRole
-    enquirer: PersonCreate
+    enquirer: PersonCreate | None = PydanticField(
+        default=None, description="The councillor or MP, unless `enquirer_id` names them."
+    )
+    enquirer_id: int | None = PydanticField(
+        default=None, ge=1, description="A member already held (the portal's own member)."
+    )
     ward_or_constituency: Name
 
 
@@ -139,6 +145,9 @@ class FeedbackUpdate(StrictModel):
     publication_consent: bool | None = None
     enquirer_role: EnquirerRole | None = None
     ward_or_constituency: Name | None = None
+    legal_hold: bool | None = PydanticField(
+        default=None, description="Keeps the people of this case from retention."
+    )
 
 
 class FeedbackPublic(FeedbackItemBase):
@@ -163,6 +172,7 @@ class FeedbackPublic(FeedbackItemBase):
     closed_on: date | None
     working_days_taken: int | None
     on_time: bool | None
+    legal_hold: bool
     version: int
     created_at: datetime
     updated_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
@@ -27,6 +28,7 @@ class PersonBase(SQLModel):
 class Person(PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = timestamp_field()
+    pseudonymised_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class PersonCreate(PersonBase, StrictModel):
@@ -35,3 +37,4 @@ class PersonCreate(PersonBase, StrictModel):
 
 class PersonPublic(PersonBase):
     id: int
+    pseudonymised_at: datetime | None = None

@@ -32,6 +32,7 @@ from ..models.escalations import (
 )
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
+from ..security import CrmActor
 
 router = APIRouter(tags=["escalations"])
 
@@ -40,7 +41,7 @@ router = APIRouter(tags=["escalations"])
     "/v1/feedback/{item_id}/escalations",
     response_model=EscalationPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_escalation(
     item_id: ItemId,
@@ -50,19 +51,27 @@ async def create_escalation(
     session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
+    actor: CrmActor,
 ) -> EscalationPublic:
     """Escalate a complaint to Stage 2, Stage 3 or the Ombudsman."""
     escalation_id = await domain.create_escalation(session, item_id, payload, calendar, targets)
+    created = await domain.get_escalation(session, escalation_id)
+    await actor.record(
+        session, "escalation", "escalation", escalation_id, after=created.model_dump(mode="json")
+    )
     response.headers["Location"] = str(
         request.url_for("get_escalation", escalation_id=escalation_id)
     )
-    return await domain.get_escalation(session, escalation_id)
+    return created
 
 
-@router.get("/v1/escalations", response_model=EscalationPage, responses=problem_responses(422))
+@router.get(
+    "/v1/escalations", response_model=EscalationPage, responses=problem_responses(401, 403, 422)
+)
 async def list_escalations(
     request: Request,
     session: SessionDep,
+    actor: CrmActor,
     limit: LimitDep,
     financial_year: FinancialYearDep,
     stage: EscalationStage | None = None,
@@ -91,9 +100,11 @@ async def list_escalations(
 @router.get(
     "/v1/escalations/{escalation_id}",
     response_model=EscalationPublic,
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 404),
 )
-async def get_escalation(escalation_id: EscalationId, session: SessionDep) -> EscalationPublic:
+async def get_escalation(
+    escalation_id: EscalationId, session: SessionDep, actor: CrmActor
+) -> EscalationPublic:
     """One escalation with its complaint points and recommendations."""
     return await domain.get_escalation(session, escalation_id)
 
@@ -101,7 +112,7 @@ async def get_escalation(escalation_id: EscalationId, session: SessionDep) -> Es
 @router.patch(
     "/v1/escalations/{escalation_id}",
     response_model=EscalationPublic,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def update_escalation(
     escalation_id: EscalationId,
@@ -109,28 +120,36 @@ async def update_escalation(
     session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
+    actor: CrmActor,
 ) -> EscalationPublic:
     """Record findings, a panel, a decision or an extension."""
-    return await domain.update_escalation(session, escalation_id, data, calendar, targets)
+    before = (await domain.get_escalation(session, escalation_id)).model_dump(mode="json")
+    updated = await domain.update_escalation(session, escalation_id, data, calendar, targets)
+    after = updated.model_dump(mode="json")
+    await actor.record(session, "update", "escalation", escalation_id, before=before, after=after)
+    return updated
 
 
 @router.post(
     "/v1/escalations/{escalation_id}/remedies",
     response_model=RemedyPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def create_remedy(
-    escalation_id: EscalationId, data: RemedyCreate, session: SessionDep
+    escalation_id: EscalationId, data: RemedyCreate, session: SessionDep, actor: CrmActor
 ) -> RemedyPublic:
     """Record a remedy the council agreed, such as a payment or a new assessment."""
-    return await domain.create_remedy(session, escalation_id, data)
+    remedy = await domain.create_remedy(session, escalation_id, data)
+    await actor.record(session, "remedy", "remedy", remedy.id, after=remedy.model_dump(mode="json"))
+    return remedy
 
 
-@router.get("/v1/remedies", response_model=RemedyPage, responses=problem_responses(422))
+@router.get("/v1/remedies", response_model=RemedyPage, responses=problem_responses(401, 403, 422))
 async def list_remedies(
     request: Request,
     session: SessionDep,
+    actor: CrmActor,
     limit: LimitDep,
     escalation_id: IdFilter = None,
     due_before: date | None = None,
@@ -147,9 +166,11 @@ async def list_remedies(
 
 
 @router.get(
-    "/v1/remedies/{remedy_id}", response_model=RemedyPublic, responses=problem_responses(404)
+    "/v1/remedies/{remedy_id}",
+    response_model=RemedyPublic,
+    responses=problem_responses(401, 403, 404),
 )
-async def get_remedy(remedy_id: RemedyId, session: SessionDep) -> RemedyPublic:
+async def get_remedy(remedy_id: RemedyId, session: SessionDep, actor: CrmActor) -> RemedyPublic:
     """One remedy and where it stands."""
     return await domain.get_remedy(session, remedy_id)
 
@@ -157,10 +178,14 @@ async def get_remedy(remedy_id: RemedyId, session: SessionDep) -> RemedyPublic:
 @router.patch(
     "/v1/remedies/{remedy_id}",
     response_model=RemedyPublic,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def update_remedy(
-    remedy_id: RemedyId, data: RemedyUpdate, session: SessionDep
+    remedy_id: RemedyId, data: RemedyUpdate, session: SessionDep, actor: CrmActor
 ) -> RemedyPublic:
     """Change a remedy, typically to record that it was completed."""
-    return await domain.update_remedy(session, remedy_id, data)
+    before = (await domain.get_remedy(session, remedy_id)).model_dump(mode="json")
+    remedy = await domain.update_remedy(session, remedy_id, data)
+    after = remedy.model_dump(mode="json")
+    await actor.record(session, "update", "remedy", remedy_id, before=before, after=after)
+    return remedy

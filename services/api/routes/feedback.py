@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
@@ -16,6 +17,8 @@ from ..dependencies import (
     TargetsDep,
 )
 from ..domain import feedback as domain
+from ..domain.feedback import AnyFeedbackCreate as FeedbackCreateModel
+from ..models import FeedbackItem
 from ..models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
 from ..models.feedback import (
     FeedbackCreate,
@@ -24,11 +27,41 @@ from ..models.feedback import (
     FeedbackPage,
     FeedbackPublic,
     FeedbackUpdate,
+    MemberEnquiryCreate,
 )
 from ..pagination import decode_cursor, paginate
-from ..problems import problem_responses
+from ..problems import NotFound, problem_responses
+from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+
+AUTH_ERRORS = (401, 403)
+
+
+def _for_portal(actor: Actor, payload: FeedbackCreateModel) -> FeedbackCreateModel:
+    """A portal key records its own member's enquiries and nothing else."""
+    if not actor.is_portal:
+        return payload
+    if not isinstance(payload, MemberEnquiryCreate):
+        raise Forbidden("the portal records member enquiries only", field="kind")
+    if actor.member_person_id is None:
+        raise Forbidden("this portal key is bound to no member")
+    if payload.enquirer is not None or payload.enquirer_id not in (None, actor.member_person_id):
+        raise Forbidden("the portal records enquiries of its own member only", field="enquirer")
+    return payload.model_copy(update={"enquirer_id": actor.member_person_id})
+
+
+def check_visible(actor: Actor, item: FeedbackItem) -> None:
+    """Another member's enquiry answers as a missing one would, so ids reveal nothing."""
+    if actor.is_portal and (
+        item.kind is not FeedbackKind.member_enquiry or item.enquirer_id != actor.member_person_id
+    ):
+        raise NotFound(f"no feedback item {item.id}")
+
+
+def snapshot(item: FeedbackItem) -> dict[str, Any]:
+    """The item as the API shows it, for the audit trail."""
+    return FeedbackPublic.model_validate(item).model_dump(mode="json")
 
 
 @router.post(
@@ -37,7 +70,7 @@ router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": FeedbackPublic, "description": "Already held: the same item, unchanged."},
-        **problem_responses(400, 409, 413, 422),
+        **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
 )
 async def create_feedback(
@@ -47,23 +80,29 @@ async def create_feedback(
     session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
+    actor: CrmOrPortalActor,
 ) -> FeedbackPublic:
     """Record a complaint, compliment or member enquiry.
 
     A retry with the same source system and external reference returns the item already
     held (200) when the body is the same, and 409 when it differs.
     """
+    payload = _for_portal(actor, payload)
     item, created = await domain.create_item(session, payload, calendar, targets)
-    if not created:
+    if created:
+        await actor.record(session, "create", "feedback_item", item.id, after=snapshot(item))
+    else:
+        check_visible(actor, item)
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = str(request.url_for("get_feedback", item_id=item.id))
     return FeedbackPublic.model_validate(item)
 
 
-@router.get("", response_model=FeedbackPage, responses=problem_responses(422))
+@router.get("", response_model=FeedbackPage, responses=problem_responses(*AUTH_ERRORS, 422))
 async def list_feedback(
     request: Request,
     session: SessionDep,
+    actor: CrmOrPortalActor,
     limit: LimitDep,
     financial_year: FinancialYearDep,
     service: str | None = None,
@@ -90,19 +129,31 @@ async def list_feedback(
         due_before=due_before,
         updated_since=updated_since,
     )
+    if actor.is_portal:
+        filters = replace(
+            filters, kind=FeedbackKind.member_enquiry, enquirer_id=actor.member_person_id or -1
+        )
     rows = await domain.list_items(session, filters, after_id=decode_cursor(cursor), limit=limit)
     page, next_url = paginate(rows, limit, request.url)
     return FeedbackPage(items=[FeedbackPublic.model_validate(r) for r in page], next=next_url)
 
 
-@router.get("/{item_id}", response_model=FeedbackPublic, responses=problem_responses(404))
-async def get_feedback(item_id: ItemId, session: SessionDep) -> FeedbackPublic:
+@router.get(
+    "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
+)
+async def get_feedback(
+    item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor
+) -> FeedbackPublic:
     """One item, with its status and clock."""
-    return FeedbackPublic.model_validate(await domain.get_item(session, item_id))
+    item = await domain.get_item(session, item_id)
+    check_visible(actor, item)
+    return FeedbackPublic.model_validate(item)
 
 
 @router.patch(
-    "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(404, 409, 422)
+    "/{item_id}",
+    response_model=FeedbackPublic,
+    responses=problem_responses(*AUTH_ERRORS, 404, 409, 422),
 )
 async def update_feedback(
     item_id: ItemId,
@@ -110,9 +161,13 @@ async def update_feedback(
     session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
+    actor: CrmActor,
 ) -> FeedbackPublic:
     """Change an item's team, nature, outcome, lessons learned and similar fields."""
+    before = snapshot(await domain.get_item(session, item_id))
     item = await domain.update_item(session, item_id, data, calendar, targets)
+    after = snapshot(item)
+    await actor.record(session, "update", "feedback_item", item_id, before=before, after=after)
     return FeedbackPublic.model_validate(item)
 
 
@@ -120,7 +175,7 @@ async def update_feedback(
     "/{item_id}/events",
     response_model=FeedbackEventPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(*AUTH_ERRORS, 404, 409, 422),
 )
 async def create_feedback_event(
     item_id: ItemId,
@@ -128,18 +183,26 @@ async def create_feedback_event(
     session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
+    actor: CrmActor,
 ) -> FeedbackEventPublic:
     """Append a lifecycle event; the item's status and clock follow from it."""
+    before = snapshot(await domain.get_item(session, item_id))
     event = await domain.add_event(session, item_id, data, calendar, targets)
+    after = snapshot(await domain.get_item(session, item_id))
+    after["event"] = FeedbackEventPublic.model_validate(event).model_dump(mode="json")
+    await actor.record(session, "event", "feedback_item", item_id, before=before, after=after)
     return FeedbackEventPublic.model_validate(event)
 
 
 @router.get(
     "/{item_id}/events",
     response_model=list[FeedbackEventPublic],
-    responses=problem_responses(404),
+    responses=problem_responses(*AUTH_ERRORS, 404),
 )
-async def list_feedback_events(item_id: ItemId, session: SessionDep) -> list[FeedbackEventPublic]:
+async def list_feedback_events(
+    item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor
+) -> list[FeedbackEventPublic]:
     """An item's events in the order they were recorded."""
+    check_visible(actor, await domain.get_item(session, item_id))
     events = await domain.list_events(session, item_id)
     return [FeedbackEventPublic.model_validate(e) for e in events]

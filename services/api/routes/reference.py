@@ -23,12 +23,15 @@ from ..models.reference import (
     TeamUpdate,
 )
 from ..problems import problem_responses
+from ..security import AdminActor, AnyRoleActor
 
 router = APIRouter(prefix="/v1/reference", tags=["reference data"])
 
 
-@router.get("/services", response_model=list[ServiceAreaPublic])
-async def list_services(session: SessionDep) -> list[ServiceAreaPublic]:
+@router.get(
+    "/services", response_model=list[ServiceAreaPublic], responses=problem_responses(401, 403)
+)
+async def list_services(session: SessionDep, actor: AnyRoleActor) -> list[ServiceAreaPublic]:
     """Service areas and their complaint procedures."""
     return [ServiceAreaPublic.model_validate(s) for s in await domain.list_services(session)]
 
@@ -37,26 +40,38 @@ async def list_services(session: SessionDep) -> list[ServiceAreaPublic]:
     "/services",
     response_model=ServiceAreaPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
-async def create_service(data: ServiceAreaCreate, session: SessionDep) -> ServiceAreaPublic:
+async def create_service(
+    data: ServiceAreaCreate, session: SessionDep, actor: AdminActor
+) -> ServiceAreaPublic:
     """Add a service area."""
-    return ServiceAreaPublic.model_validate(await domain.create_service(session, data))
+    created = ServiceAreaPublic.model_validate(await domain.create_service(session, data))
+    await actor.record(session, "create", "service_area", created.code, after=created.model_dump())
+    return created
 
 
 @router.patch(
-    "/services/{code}", response_model=ServiceAreaPublic, responses=problem_responses(404, 422)
+    "/services/{code}",
+    response_model=ServiceAreaPublic,
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def update_service(
-    code: str, data: ServiceAreaUpdate, session: SessionDep
+    code: str, data: ServiceAreaUpdate, session: SessionDep, actor: AdminActor
 ) -> ServiceAreaPublic:
     """Rename a service area or change its default complaint procedure."""
-    return ServiceAreaPublic.model_validate(await domain.update_service(session, code, data))
+    updated = ServiceAreaPublic.model_validate(await domain.update_service(session, code, data))
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    await actor.record(session, "update", "service_area", code, after=changes)
+    return updated
 
 
-@router.get("/teams", response_model=list[TeamPublic])
+@router.get("/teams", response_model=list[TeamPublic], responses=problem_responses(401, 403))
 async def list_teams(
-    session: SessionDep, service: str | None = None, active_on: date | None = None
+    session: SessionDep,
+    actor: AnyRoleActor,
+    service: str | None = None,
+    active_on: date | None = None,
 ) -> list[TeamPublic]:
     """Teams, optionally of one service and active on one day."""
     return [
@@ -68,21 +83,34 @@ async def list_teams(
     "/teams",
     response_model=TeamPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
-async def create_team(data: TeamCreate, session: SessionDep) -> TeamPublic:
+async def create_team(data: TeamCreate, session: SessionDep, actor: AdminActor) -> TeamPublic:
     """Add a team, active from a date."""
-    return TeamPublic.model_validate(await domain.create_team(session, data))
+    created = TeamPublic.model_validate(await domain.create_team(session, data))
+    await actor.record(
+        session, "create", "team", created.code, after=created.model_dump(mode="json")
+    )
+    return created
 
 
-@router.patch("/teams/{code}", response_model=TeamPublic, responses=problem_responses(404, 422))
-async def update_team(code: str, data: TeamUpdate, session: SessionDep) -> TeamPublic:
+@router.patch(
+    "/teams/{code}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422)
+)
+async def update_team(
+    code: str, data: TeamUpdate, session: SessionDep, actor: AdminActor
+) -> TeamPublic:
     """Rename a team or change when it is active (set active_to when it closes)."""
-    return TeamPublic.model_validate(await domain.update_team(session, code, data))
+    updated = TeamPublic.model_validate(await domain.update_team(session, code, data))
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    await actor.record(session, "update", "team", code, after=changes)
+    return updated
 
 
-@router.get("/natures", response_model=list[NaturePublic])
-async def list_natures(session: SessionDep, service: str | None = None) -> list[NaturePublic]:
+@router.get("/natures", response_model=list[NaturePublic], responses=problem_responses(401, 403))
+async def list_natures(
+    session: SessionDep, actor: AnyRoleActor, service: str | None = None
+) -> list[NaturePublic]:
     """Each service's list of natures of complaint."""
     return [NaturePublic.model_validate(n) for n in await domain.list_natures(session, service)]
 
@@ -91,15 +119,24 @@ async def list_natures(session: SessionDep, service: str | None = None) -> list[
     "/natures",
     response_model=NaturePublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
-async def create_nature(data: NatureCreate, session: SessionDep) -> NaturePublic:
+async def create_nature(data: NatureCreate, session: SessionDep, actor: AdminActor) -> NaturePublic:
     """Add a nature to a service's list."""
-    return NaturePublic.model_validate(await domain.create_nature(session, data))
+    created = NaturePublic.model_validate(await domain.create_nature(session, data))
+    resource = f"{created.service}/{created.code}"
+    await actor.record(session, "create", "nature", resource, after=created.model_dump())
+    return created
 
 
-@router.get("/non-working-days", response_model=list[NonWorkingDayPublic])
-async def list_non_working_days(session: SessionDep) -> list[NonWorkingDayPublic]:
+@router.get(
+    "/non-working-days",
+    response_model=list[NonWorkingDayPublic],
+    responses=problem_responses(401, 403),
+)
+async def list_non_working_days(
+    session: SessionDep, actor: AnyRoleActor
+) -> list[NonWorkingDayPublic]:
     """Closure days and bank holidays added beyond the published England and Wales list."""
     days = await domain.list_non_working_days(session)
     return [NonWorkingDayPublic.model_validate(d) for d in days]
@@ -109,7 +146,7 @@ async def list_non_working_days(session: SessionDep) -> list[NonWorkingDayPublic
     "/non-working-days",
     response_model=NonWorkingDayPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def create_non_working_day(
     data: NonWorkingDayCreate,
@@ -117,6 +154,7 @@ async def create_non_working_day(
     session: SessionDep,
     cache: CalendarCacheDep,
     targets: TargetsDep,
+    actor: AdminActor,
 ) -> NonWorkingDayPublic:
     """Add a closure day or a short-notice bank holiday; open items' due dates move at once."""
     day = await domain.add_non_working_day(session, data)
@@ -125,19 +163,28 @@ async def create_non_working_day(
     moved = await recompute_open_items(session, calendar, targets, changed_day=data.day)
     cache.invalidate()
     response.headers["X-Items-Recomputed"] = str(moved)
-    return NonWorkingDayPublic.model_validate(day)
+    created = NonWorkingDayPublic.model_validate(day)
+    await actor.record(
+        session, "create", "non_working_day", data.day, after=created.model_dump(mode="json")
+    )
+    return created
 
 
 @router.delete(
     "/non-working-days/{day}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 404),
 )
 async def delete_non_working_day(
-    day: date, session: SessionDep, cache: CalendarCacheDep, targets: TargetsDep
+    day: date,
+    session: SessionDep,
+    cache: CalendarCacheDep,
+    targets: TargetsDep,
+    actor: AdminActor,
 ) -> Response:
     """Make a day a working day again; open items' due dates move at once."""
     await domain.remove_non_working_day(session, day)
+    await actor.record(session, "delete", "non_working_day", day)
     cache.invalidate()
     calendar = await cache.get(session)
     moved = await recompute_open_items(session, calendar, targets, changed_day=day)

@@ -26,6 +26,7 @@ from ..models.report_runs import (
 )
 from ..pagination import decode_cursor, paginate
 from ..problems import Invalid, problem_responses
+from ..security import BiActor, ReporterActor, StatsActor
 
 router = APIRouter(tags=["reports"])
 
@@ -73,10 +74,14 @@ async def _answer(request: Request, session: SessionDep, run: ReportRun) -> Repo
     "/v1/report-runs",
     response_model=ReportRunPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(422),
+    responses=problem_responses(401, 403, 422),
 )
 async def create_report_run(
-    data: ReportRunCreate, request: Request, response: Response, session: SessionDep
+    data: ReportRunCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: BiActor,
 ) -> ReportRunPublic:
     """Queue an annual report or an Ombudsman ledger for a financial year."""
     run = await domain.queue_run(session, data.kind, _parse_year(data.year, "year"))
@@ -84,10 +89,13 @@ async def create_report_run(
     return await _answer(request, session, run)
 
 
-@router.get("/v1/report-runs", response_model=ReportRunPage, responses=problem_responses(422))
+@router.get(
+    "/v1/report-runs", response_model=ReportRunPage, responses=problem_responses(401, 403, 422)
+)
 async def list_report_runs(
     request: Request,
     session: SessionDep,
+    actor: StatsActor,
     limit: LimitDep,
     kind: ReportKind | None = None,
     status: RunStatus | None = None,
@@ -109,9 +117,13 @@ async def list_report_runs(
 
 
 @router.get(
-    "/v1/report-runs/{run_id}", response_model=ReportRunPublic, responses=problem_responses(404)
+    "/v1/report-runs/{run_id}",
+    response_model=ReportRunPublic,
+    responses=problem_responses(401, 403, 404),
 )
-async def get_report_run(run_id: RunId, request: Request, session: SessionDep) -> ReportRunPublic:
+async def get_report_run(
+    run_id: RunId, request: Request, session: SessionDep, actor: StatsActor
+) -> ReportRunPublic:
     """A run's status and files."""
     return await _answer(request, session, await domain.get_run(session, run_id))
 
@@ -119,10 +131,10 @@ async def get_report_run(run_id: RunId, request: Request, session: SessionDep) -
 @router.post(
     "/v1/report-runs/claim",
     response_model=ReportRunPublic,
-    responses={204: {"description": "Nothing to do."}, **problem_responses(422)},
+    responses={204: {"description": "Nothing to do."}, **problem_responses(401, 403, 422)},
 )
 async def claim_report_run(
-    data: ReportRunClaim, request: Request, session: SessionDep
+    data: ReportRunClaim, request: Request, session: SessionDep, actor: ReporterActor
 ) -> ReportRunPublic | Response:
     """Claim the next queued run (or one whose worker's lease expired) for a worker."""
     run = await domain.claim_run(session, data.worker, data.lease_seconds)
@@ -137,7 +149,7 @@ async def claim_report_run(
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": ReportFilePublic, "description": "Already uploaded."},
-        **problem_responses(404, 409, 413, 422),
+        **problem_responses(401, 403, 404, 409, 413, 422),
     },
     openapi_extra={
         "requestBody": {
@@ -152,6 +164,7 @@ async def put_report_run_file(
     request: Request,
     response: Response,
     session: SessionDep,
+    actor: ReporterActor,
     worker: Annotated[str, Query(min_length=1, max_length=200)],
     content_type: Annotated[str, Header()] = "application/octet-stream",
 ) -> ReportFilePublic:
@@ -174,10 +187,14 @@ async def put_report_run_file(
 @router.post(
     "/v1/report-runs/{run_id}/complete",
     response_model=ReportRunPublic,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def complete_report_run(
-    run_id: RunId, data: ReportRunFinish, request: Request, session: SessionDep
+    run_id: RunId,
+    data: ReportRunFinish,
+    request: Request,
+    session: SessionDep,
+    actor: ReporterActor,
 ) -> ReportRunPublic:
     """Mark a run completed once its files are uploaded."""
     return await _answer(request, session, await domain.complete_run(session, run_id, data.worker))
@@ -186,10 +203,14 @@ async def complete_report_run(
 @router.post(
     "/v1/report-runs/{run_id}/fail",
     response_model=ReportRunPublic,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def fail_report_run(
-    run_id: RunId, data: ReportRunFail, request: Request, session: SessionDep
+    run_id: RunId,
+    data: ReportRunFail,
+    request: Request,
+    session: SessionDep,
+    actor: ReporterActor,
 ) -> ReportRunPublic:
     """Mark a run failed, with the reason."""
     run = await domain.fail_run(session, run_id, data.worker, data.reason)
@@ -199,10 +220,10 @@ async def fail_report_run(
 @router.post(
     "/v1/report-runs/{run_id}/requeue",
     response_model=ReportRunPublic,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(401, 403, 404, 409),
 )
 async def requeue_report_run(
-    run_id: RunId, request: Request, session: SessionDep
+    run_id: RunId, request: Request, session: SessionDep, actor: BiActor
 ) -> ReportRunPublic:
     """Queue a failed run again."""
     return await _answer(request, session, await domain.requeue_run(session, run_id))
@@ -223,7 +244,7 @@ def _file_response(
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."},
     304: {"description": "Not modified since the ETag given in If-None-Match."},
-    **problem_responses(404, 422),
+    **problem_responses(401, 403, 404, 422),
 }
 
 
@@ -236,6 +257,7 @@ async def get_report_run_file(
     run_id: RunId,
     name: str,
     session: SessionDep,
+    actor: StatsActor,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One file of a run, as uploaded."""
@@ -248,6 +270,7 @@ async def get_latest_report(
     kind: ReportKind,
     file: Annotated[str, Path(description="The year and format, e.g. 2018-19.csv.")],
     session: SessionDep,
+    actor: StatsActor,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The newest completed report of a kind and year, e.g. /v1/reports/annual/2018-19.csv."""

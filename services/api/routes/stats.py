@@ -25,6 +25,7 @@ from ..models.stats import (
     Timeliness,
 )
 from ..problems import Invalid, problem_responses
+from ..security import StatsActor
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 
@@ -70,9 +71,10 @@ def _unique(values: list[T]) -> list[T]:
     return list(dict.fromkeys(values))
 
 
-@router.get("/feedback", response_model=FeedbackCounts, responses=problem_responses(422))
+@router.get("/feedback", response_model=FeedbackCounts, responses=problem_responses(401, 403, 422))
 async def feedback_stats(
     session: SessionDep,
+    actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[FeedbackDimension], Query()] = [],  # noqa: B006
     service: str | None = None,
@@ -88,9 +90,10 @@ async def feedback_stats(
     return FeedbackCounts(group_by=dims, rows=rows)
 
 
-@router.get("/timeliness", response_model=Timeliness, responses=problem_responses(422))
+@router.get("/timeliness", response_model=Timeliness, responses=problem_responses(401, 403, 422))
 async def timeliness_stats(
     session: SessionDep,
+    actor: StatsActor,
     years: YearsDep,
     kind: FeedbackKind,
     within: Annotated[int, Query(ge=1, le=400, description="Working days.")],
@@ -102,9 +105,12 @@ async def timeliness_stats(
     return Timeliness(rows=rows)
 
 
-@router.get("/escalations", response_model=EscalationCounts, responses=problem_responses(422))
+@router.get(
+    "/escalations", response_model=EscalationCounts, responses=problem_responses(401, 403, 422)
+)
 async def escalation_stats(
     session: SessionDep,
+    actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[EscalationDimension], Query()] = [],  # noqa: B006
     service: str | None = None,
@@ -116,18 +122,21 @@ async def escalation_stats(
     return EscalationCounts(group_by=dims, rows=rows)
 
 
-@router.get("/stage2-findings", response_model=Stage2Findings, responses=problem_responses(422))
+@router.get(
+    "/stage2-findings", response_model=Stage2Findings, responses=problem_responses(401, 403, 422)
+)
 async def stage2_findings_stats(
-    session: SessionDep, years: YearsDep, service: str | None = None
+    session: SessionDep, actor: StatsActor, years: YearsDep, service: str | None = None
 ) -> Stage2Findings:
     """Stage 2 complaint points by finding, and recommendations by whether they were agreed."""
     findings, recommendations = await domain.stage2_findings(session, years, service=service)
     return Stage2Findings(findings=findings, recommendations=recommendations)
 
 
-@router.get("/remedies", response_model=RemedyTotals, responses=problem_responses(422))
+@router.get("/remedies", response_model=RemedyTotals, responses=problem_responses(401, 403, 422))
 async def remedy_stats(
     session: SessionDep,
+    actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[RemedyDimension], Query()] = [],  # noqa: B006
     service: str | None = None,
@@ -140,9 +149,11 @@ async def remedy_stats(
     return RemedyTotals(as_of=day, group_by=dims, rows=rows)
 
 
-@router.get("/ombudsman-ledger", response_model=OmbudsmanLedger, responses=problem_responses(422))
+@router.get(
+    "/ombudsman-ledger", response_model=OmbudsmanLedger, responses=problem_responses(401, 403, 422)
+)
 async def ombudsman_ledger(
-    session: SessionDep, year: YearDep, as_of: date | None = None
+    session: SessionDep, actor: StatsActor, year: YearDep, as_of: date | None = None
 ) -> OmbudsmanLedger:
     """One row per remedy of the Ombudsman investigations decided in the year."""
     day = as_of or council_today()
@@ -150,9 +161,11 @@ async def ombudsman_ledger(
     return OmbudsmanLedger(financial_year=year.slug, as_of=day, rows=rows)
 
 
-@router.get("/published-text", response_model=PublishedTexts, responses=problem_responses(422))
+@router.get(
+    "/published-text", response_model=PublishedTexts, responses=problem_responses(401, 403, 422)
+)
 async def published_text(
-    session: SessionDep, year: YearDep, service: str | None = None
+    session: SessionDep, actor: StatsActor, year: YearDep, service: str | None = None
 ) -> PublishedTexts:
     """Lessons learned, agreed recommendations and compliments cleared for publication."""
     return await domain.published_texts(session, year, service=service)

@@ -1,0 +1,94 @@
+"""API keys and reading the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from ..models import ApiKey, AuditEvent, Person
+from ..models.access import ApiKeyCreate, ApiKeyCreated, Role
+from ..problems import Conflict, Invalid, NotFound
+from ..security import generate_key, hash_key
+
+
+async def create_key(
+    session: AsyncSession, data: ApiKeyCreate, *, replace: bool = False
+) -> ApiKeyCreated:
+    """Make a key; the caller shows it once. `replace` re-keys a key of the same name."""
+    if data.role is Role.portal and data.member_person_id is None:
+        raise Invalid("a portal key is bound to a member", field="member_person_id")
+    if data.role is not Role.portal and data.member_person_id is not None:
+        raise Invalid("only a portal key is bound to a member", field="member_person_id")
+    if (
+        data.member_person_id is not None
+        and await session.get(Person, data.member_person_id) is None
+    ):
+        raise Invalid(f"no person {data.member_person_id}", field="member_person_id")
+    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+        raise Invalid("must be in the future", field="expires_at")
+    key = generate_key()
+    values = {
+        **data.model_dump(),
+        "key_hash": hash_key(key),
+        "key_prefix": key[:12],
+        "revoked_at": None,
+    }
+    statement = insert(ApiKey).values(**values)
+    if replace:
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"], set_={k: statement.excluded[k] for k in values}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["name"])
+    row = (await session.scalars(statement.returning(ApiKey))).first()
+    if row is None:
+        raise Conflict(f"a key named {data.name!r} already exists", field="name")
+    return ApiKeyCreated.model_validate({**row.model_dump(), "key": key})
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    """Every key, without secrets."""
+    return list((await session.scalars(select(ApiKey).order_by(col(ApiKey.id)))).all())
+
+
+async def revoke_key(session: AsyncSession, key_id: int) -> ApiKey:
+    """Revoke a key at once; revoking twice keeps the first time."""
+    key = await session.get(ApiKey, key_id, with_for_update=True)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        await session.flush()
+    return key
+
+
+async def list_audit(
+    session: AsyncSession,
+    *,
+    resource_type: str | None,
+    resource_id: str | None,
+    key_name: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after_id: int | None,
+    limit: int,
+) -> list[AuditEvent]:
+    """Audit rows in order, filtered, one page plus one row."""
+    query = select(AuditEvent).order_by(col(AuditEvent.id)).limit(limit + 1)
+    if resource_type is not None:
+        query = query.where(col(AuditEvent.resource_type) == resource_type)
+    if resource_id is not None:
+        query = query.where(col(AuditEvent.resource_id) == resource_id)
+    if key_name is not None:
+        query = query.where(col(AuditEvent.key_name) == key_name)
+    if since is not None:
+        query = query.where(col(AuditEvent.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEvent.at) < until)
+    if after_id is not None:
+        query = query.where(col(AuditEvent.id) > after_id)
+    return list((await session.scalars(query)).all())

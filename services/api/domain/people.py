@@ -1,0 +1,160 @@
+"""People: subject access, erasure and retention. Statistics never read people, so replacing a
+person's identifying fields with a pseudonym leaves every figure as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from ..models import (
+    ComplaintPoint,
+    Escalation,
+    FeedbackEvent,
+    FeedbackItem,
+    Person,
+    Recommendation,
+    Remedy,
+)
+from ..models.people import PersonPublic
+from ..problems import NotFound
+
+
+def pseudonym(person_id: int) -> str:
+    """The name a person is left with once erased."""
+    return f"Person {person_id}"
+
+
+async def get_person(session: AsyncSession, person_id: int) -> Person:
+    """One person, or NotFound."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+def _dump(row: Any) -> dict[str, Any]:
+    return dict(row.model_dump(mode="json"))
+
+
+async def export_person(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """Everything held about one person: their details and every case they appear in."""
+    person = await get_person(session, person_id)
+    items = list(
+        (
+            await session.scalars(
+                select(FeedbackItem)
+                .where(
+                    or_(
+                        col(FeedbackItem.person_id) == person_id,
+                        col(FeedbackItem.enquirer_id) == person_id,
+                    )
+                )
+                .order_by(col(FeedbackItem.id))
+            )
+        ).all()
+    )
+    item_ids = [i.id for i in items]
+    events = (
+        await session.scalars(
+            select(FeedbackEvent)
+            .where(col(FeedbackEvent.item_id).in_(item_ids))
+            .order_by(col(FeedbackEvent.id))
+        )
+    ).all()
+    escalations = (
+        await session.scalars(
+            select(Escalation)
+            .where(col(Escalation.item_id).in_(item_ids))
+            .order_by(col(Escalation.id))
+        )
+    ).all()
+    escalation_ids = [e.id for e in escalations]
+    children: dict[str, list[dict[str, Any]]] = {}
+    for name, model in (
+        ("complaint_points", ComplaintPoint),
+        ("recommendations", Recommendation),
+        ("remedies", Remedy),
+    ):
+        rows = await session.scalars(
+            select(model).where(col(model.escalation_id).in_(escalation_ids))
+        )
+        children[name] = [_dump(r) for r in rows]
+    return {
+        "person": PersonPublic.model_validate(person).model_dump(mode="json"),
+        "feedback_items": [
+            {k: v for k, v in _dump(i).items() if k != "request_fingerprint"} for i in items
+        ],
+        "events": [_dump(e) for e in events],
+        "escalations": [_dump(e) for e in escalations],
+        **children,
+    }
+
+
+async def erase_person(session: AsyncSession, person_id: int) -> tuple[Person, dict[str, Any]]:
+    """Replace the person's identifying fields with a pseudonym; returns them and the before."""
+    person = await session.get(Person, person_id, with_for_update=True)
+    if person is None:
+        raise NotFound(f"no person {person_id}")
+    before = PersonPublic.model_validate(person).model_dump(mode="json")
+    person.name = pseudonym(person_id)
+    person.email = person.phone = person.address = None
+    person.pseudonymised_at = person.pseudonymised_at or datetime.now(UTC)
+    await session.flush()
+    return person, before
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    cutoff: date
+    pseudonymised: list[int]
+    held: int
+
+
+async def apply_retention(
+    session: AsyncSession, cutoff: date, *, dry_run: bool = False
+) -> RetentionResult:
+    """Pseudonymise people whose every case closed before `cutoff`, none under legal hold."""
+    concerns = or_(
+        col(FeedbackItem.person_id) == col(Person.id),
+        col(FeedbackItem.enquirer_id) == col(Person.id),
+    )
+    still_needed = exists().where(
+        concerns,
+        or_(
+            col(FeedbackItem.closed_on).is_(None),
+            col(FeedbackItem.closed_on) >= cutoff,
+            col(FeedbackItem.legal_hold),
+        ),
+    )
+    any_case = exists().where(concerns)
+    due = select(col(Person.id)).where(
+        col(Person.pseudonymised_at).is_(None), any_case, ~still_needed
+    )
+    held_query = select(func.count()).where(
+        col(Person.pseudonymised_at).is_(None),
+        exists().where(concerns, col(FeedbackItem.legal_hold)),
+        ~exists().where(
+            concerns,
+            or_(col(FeedbackItem.closed_on).is_(None), col(FeedbackItem.closed_on) >= cutoff),
+        ),
+    )
+    held = int(await session.scalar(held_query) or 0)
+    ids = [i for i in (await session.scalars(due.order_by(col(Person.id)))).all() if i]
+    if ids and not dry_run:
+        await session.execute(
+            update(Person)
+            .where(and_(col(Person.id).in_(ids)))
+            .values(
+                name=func.concat("Person ", col(Person.id)),
+                email=None,
+                phone=None,
+                address=None,
+                pseudonymised_at=func.now(),
+            )
+        )
+    return RetentionResult(cutoff=cutoff, pseudonymised=ids, held=held)
