@@ -17,7 +17,8 @@ def default_worker_name() -> str:
 class ReporterSettings(BaseSettings):
     """Where the API is, how patiently to call it, and how the worker polls."""
 
-    model_config = SettingsConfigDict(env_prefix="REPORTER_", extra="ignore")
+    # An empty variable (as compose passes an unset one) means no key, not an empty key.
+    model_config = SettingsConfigDict(env_prefix="REPORTER_", extra="ignore", env_ignore_empty=True)
 
     api_url: str = "http://127.0.0.1:8000"
     api_key: SecretStr | None = None
