@@ -50,15 +50,33 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
     return None
 
 
-def describe_roles(app: FastAPI) -> None:
-    """State on each route, in /docs, which roles it admits."""
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            roles = route_roles(route)
-            if roles is not None:
-                names = sorted(roles)
-                route.description = (route.description or "") + f"\n\nRoles: {', '.join(names)}."
-                route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": names}
+ROUTERS = (
+    feedback.router,
+    escalations.router,
+    people.router,
+    reference.router,
+    stats.router,
+    report_runs.router,
+    access.router,
+    health.router,
+)
+
+
+def api_routes() -> list[APIRoute]:
+    """Every route of the app, as declared on its router."""
+    return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+
+
+def describe_roles(route: APIRoute) -> None:
+    """State on a route, in /docs, which roles it admits; safe to repeat."""
+    roles = route_roles(route)
+    if roles is None:
+        return
+    names = sorted(roles)
+    line = f"Roles: {', '.join(names)}."
+    if line not in (route.description or ""):
+        route.description = f"{route.description or ''}\n\n{line}".strip()
+    route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": names}
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -93,9 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
     install_problem_handlers(app)
-    for module in (feedback, escalations, people, reference, stats, report_runs, access, health):
-        app.include_router(module.router)
-    describe_roles(app)
+    # Described before inclusion: FastAPI copies a route's OpenAPI details when it is included.
+    for route in api_routes():
+        describe_roles(route)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     return app
