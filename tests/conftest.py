@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -14,12 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.api.database import (
-    get_session,
-    make_engine,
-    make_sessionmaker,
-    transaction_scope,
-)
+from services.api.database import make_engine, make_sessionmaker
 from services.api.main import create_app
 from services.api.migrate import upgrade
 from services.api.settings import PROJECT_ROOT, Settings
@@ -147,11 +143,12 @@ async def client(
     app = _app(database_url)
     app.state.sessionmaker = make_sessionmaker(engine)
 
-    async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
-        async with transaction_scope(session) as scoped:
-            yield scoped
+    @asynccontextmanager
+    async def the_test_session() -> AsyncIterator[AsyncSession]:
+        # The route's commit releases a savepoint; its rollback returns to it.
+        yield session
 
-    app.dependency_overrides[get_session] = session_in_test_transaction
+    app.state.session_factory = the_test_session
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])
@@ -168,7 +165,7 @@ async def committing_client(
     What such a test writes stays in the run's database: it uses its own references.
     """
     app = _app(database_url)
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = app.state.session_factory = make_sessionmaker(engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])

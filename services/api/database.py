@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,23 +38,10 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-@asynccontextmanager
-async def transaction_scope(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """Yield the session; commit if the caller's work succeeds, roll back if it raises."""
-    try:
-        yield session
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
+def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by its route; the route commits or rolls back."""
+    session: AsyncSession = request.state.session
+    return session
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Commit when the route returns, roll back when it raises: routes and services only flush."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with maker() as session, transaction_scope(session) as scoped:
-        yield scoped
-
-
-# scope="function": commit before the response is sent, so a failed commit is never a 2xx.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

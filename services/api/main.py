@@ -95,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(resolve_database_url(settings), pool_size=settings.pool_size)
+        app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.session_factory = app.state.sessionmaker
         try:
             yield
         finally:

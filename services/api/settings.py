@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     council_timezone: str = "Europe/London"
     calendar_refresh_seconds: float = 30.0
     title: str = "Council feedback API"
+    idempotency_hours: float = 24.0
 
 
 @lru_cache

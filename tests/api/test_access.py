@@ -477,7 +477,7 @@ def test_the_first_admin_key_comes_from_the_cli(
     async def ask() -> tuple[int, int, list[str]]:
         app = create_app(Settings(database_url=url))
         engine = make_engine(url, pool_size=1)
-        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.sessionmaker = app.state.session_factory = make_sessionmaker(engine)
         try:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

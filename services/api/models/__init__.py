@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .access import ApiKey, AuditEvent
 from .escalations import ComplaintPoint, Escalation, Recommendation, Remedy
 from .feedback import FeedbackEvent, FeedbackItem
+from .idempotency import IdempotencyRecord
 from .people import Person
 from .reference import Nature, NonWorkingDay, ServiceArea, Team
 from .report_runs import ReportFile, ReportRun
@@ -18,6 +19,7 @@ __all__ = [
     "Escalation",
     "FeedbackEvent",
     "FeedbackItem",
+    "IdempotencyRecord",
     "Nature",
     "NonWorkingDay",
     "Person",

@@ -14,8 +14,9 @@ from ..models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, AuditEven
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 from ..security import AdminActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], route_class=TransactionalRoute)
 KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

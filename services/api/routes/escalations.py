@@ -33,8 +33,9 @@ from ..models.escalations import (
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 from ..security import CrmActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(tags=["escalations"])
+router = APIRouter(tags=["escalations"], route_class=TransactionalRoute)
 
 
 @router.post(

@@ -32,8 +32,9 @@ from ..models.feedback import (
 from ..pagination import decode_cursor, paginate
 from ..problems import NotFound, problem_responses
 from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
+from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+router = APIRouter(prefix="/v1/feedback", tags=["feedback"], route_class=TransactionalRoute)
 
 AUTH_ERRORS = (401, 403)
 

@@ -11,8 +11,9 @@ from ..domain import people as domain
 from ..models.people import PersonPublic
 from ..problems import problem_responses
 from ..security import AdminActor, CrmActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/people", tags=["people"])
+router = APIRouter(prefix="/v1/people", tags=["people"], route_class=TransactionalRoute)
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

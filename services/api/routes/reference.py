@@ -24,8 +24,9 @@ from ..models.reference import (
 )
 from ..problems import problem_responses
 from ..security import AdminActor, AnyRoleActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/reference", tags=["reference data"])
+router = APIRouter(prefix="/v1/reference", tags=["reference data"], route_class=TransactionalRoute)
 
 
 @router.get(

@@ -27,8 +27,9 @@ from ..models.report_runs import (
 from ..pagination import decode_cursor, paginate
 from ..problems import Invalid, problem_responses
 from ..security import BiActor, ReporterActor, StatsActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=TransactionalRoute)
 
 FILE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}", re.ASCII)
 CONTENT_TYPES = {

@@ -26,8 +26,9 @@ from ..models.stats import (
 )
 from ..problems import Invalid, problem_responses
 from ..security import StatsActor
+from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/stats", tags=["statistics"])
+router = APIRouter(prefix="/v1/stats", tags=["statistics"], route_class=TransactionalRoute)
 
 MAX_YEARS = 20
 YearText = Annotated[

@@ -1,0 +1,136 @@
+"""The one transaction boundary of a request, and idempotent POSTs.
+
+Every route runs in one session: the route's work, its audit rows and, for a POST with an
+`Idempotency-Key`, the stored response are committed together after the response is built,
+or rolled back together. Following the IETF httpapi Idempotency-Key draft: the first response
+is kept per client key for a while; a retry gets it back; the same key with another request is
+422; a retry while the first is still running is 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from .models.idempotency import IdempotencyRecord
+from .problems import BadRequest, Conflict, Invalid
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_KEPT_HEADERS = ("content-type", "location", "etag")
+
+
+@dataclass(frozen=True)
+class _Claim:
+    client: str
+    key: str
+    fingerprint: str
+
+
+def _client(request: Request) -> str:
+    # Keys are scoped to the caller's credential, without storing it.
+    return hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
+
+
+async def _begin(session: AsyncSession, request: Request) -> Response | _Claim | None:
+    """The stored response of a retry, a claim on a new key, or None without a key."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise BadRequest("1 to 255 visible ASCII characters", field=HEADER)
+    client = _client(request)
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        b"\n".join([request.method.encode(), request.url.path.encode(), body])
+    ).hexdigest()
+    # Held until this transaction ends: a concurrent retry of the same key cannot get it.
+    locked = await session.scalar(
+        select(func.pg_try_advisory_xact_lock(func.hashtextextended(client + key, 0)))
+    )
+    if not locked:
+        raise Conflict(
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+            field=HEADER,
+            headers={"Retry-After": "1"},
+        )
+    stored = await session.get(IdempotencyRecord, (client, key))
+    if stored is not None and stored.expires_at <= datetime.now(UTC):
+        await session.delete(stored)
+        await session.flush()
+        stored = None
+    if stored is None:
+        return _Claim(client, key, fingerprint)
+    if stored.fingerprint != fingerprint:
+        raise Invalid("this Idempotency-Key was first used with a different request", field=HEADER)
+    return Response(
+        content=stored.body,
+        status_code=stored.status_code,
+        headers={**stored.headers, "Idempotent-Replayed": "true"},
+    )
+
+
+async def _keep(session: AsyncSession, claim: _Claim, response: Response, ttl: timedelta) -> None:
+    headers = {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers}
+    await session.execute(
+        insert(IdempotencyRecord).values(
+            client=claim.client,
+            key=claim.key,
+            fingerprint=claim.fingerprint,
+            status_code=response.status_code,
+            headers=headers,
+            body=bytes(response.body),
+            expires_at=datetime.now(UTC) + ttl,
+        )
+    )
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Remove stored responses past their window; returns how many."""
+    result = await session.execute(
+        delete(IdempotencyRecord)
+        .where(col(IdempotencyRecord.expires_at) < func.now())
+        .returning(col(IdempotencyRecord.key))
+    )
+    return len(result.all())
+
+
+class TransactionalRoute(APIRoute):
+    """Runs each request in one session, committed only when the response is a success."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def in_transaction(request: Request) -> Response:
+            ttl = timedelta(hours=request.app.state.settings.idempotency_hours)
+            async with request.app.state.session_factory() as session:
+                request.state.session = session
+                try:
+                    started = await _begin(session, request)
+                    if isinstance(started, Response):
+                        await session.rollback()
+                        return started
+                    response = await handler(request)
+                    if response.status_code >= 400:
+                        await session.rollback()
+                        return response
+                    if isinstance(started, _Claim):
+                        await _keep(session, started, response, ttl)
+                    await session.commit()
+                    return response
+                except BaseException:
+                    await session.rollback()
+                    raise
+
+        return in_transaction
