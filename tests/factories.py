@@ -6,6 +6,8 @@ import itertools
 from datetime import date
 from typing import Any
 
+import httpx
+
 _refs = itertools.count(1)
 
 # A Monday in 2019, inside the demo teams' active periods.
@@ -75,3 +77,12 @@ def make_event(type_: str, on: date | str, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"type": type_, "occurred_on": str(on), "actor": "officer.one"}
     body.update(overrides)
     return body
+
+
+async def patch_current(
+    client: httpx.AsyncClient, url: str, json: Any = None, **kwargs: Any
+) -> httpx.Response:
+    """PATCH with If-Match set to the ETag just read, as a careful client does."""
+    current = await client.get(url)
+    headers = {"If-Match": current.headers.get("etag", "*"), **kwargs.pop("headers", {})}
+    return await client.patch(url, json=json, headers=headers, **kwargs)

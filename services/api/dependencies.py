@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from .clock import WorkingCalendar
 from .database import SessionDep
 from .financial_year import FinancialYear
-from .problems import Invalid
+from .problems import Invalid, PreconditionFailed, PreconditionRequired
 from .settings import ClockTargets, Settings, get_targets
 from .working_calendar import CalendarCache
 
@@ -79,3 +79,29 @@ EscalationId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The escala
 RemedyId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The remedy's id.")]
 RunId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The report run's id.")]
 IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The ETag from the last GET; required, so no update is lost.",
+        ),
+    ] = None,
+) -> int | None:
+    """The version a PATCH was based on; None for `*` (any)."""
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you read", field="If-Match"
+        )
+    value = if_match.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 18:
+        raise PreconditionFailed("not an ETag this API issued", field="If-Match")
+    return int(value)
+
+
+IfMatchDep = Annotated[int | None, Depends(expected_version)]

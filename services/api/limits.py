@@ -1,10 +1,19 @@
-"""Limits on what a request may send."""
+"""Limits on what a request may send and how long it may take."""
 
 from __future__ import annotations
 
+import logging
+import math
+
+import anyio
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem_response
+from .problems import ServiceUnavailable, problem_response
+
+logger = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
@@ -61,3 +70,92 @@ class BodySizeLimit:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+class RequestTimeout:
+    """Answer 503 with Retry-After when the app has not started its response in time.
+
+    The app is cancelled at the deadline. Once it has started its response the deadline is
+    lifted and the response is let finish: a half-sent answer cannot be replaced.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError("the request timeout must be positive")
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        with anyio.move_on_after(self.seconds) as deadline:
+
+            async def watched_send(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    deadline.deadline = math.inf
+                await send(message)
+
+            await self.app(scope, receive, watched_send)
+
+        if not deadline.cancelled_caught or started:
+            return
+        route = scope.get("route")
+        logger.warning(
+            "request cancelled after %s s without a response",
+            self.seconds,
+            extra={
+                "method": scope.get("method"),
+                "route": getattr(route, "path_format", None) or getattr(route, "path", None),
+                "timeout_seconds": self.seconds,
+            },
+        )
+        response = problem_response(
+            503,
+            ServiceUnavailable.title,
+            f"the request took longer than {self.seconds:g} s and was stopped; retry shortly",
+            slug="timeout",
+            instance=scope.get("path"),
+            headers={"Retry-After": "1"},
+        )
+        await response(scope, receive, send)
+
+
+def is_pool_timeout(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised from, a wait for a pooled database connection that ran out.
+
+    SQLAlchemy raises `sqlalchemy.exc.TimeoutError` when no connection frees up within the
+    engine's `pool_timeout`; it is not an OperationalError, so it needs its own 503.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, PoolTimeoutError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
+
+
+async def pool_timeout_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler: a pool wait that ran out is a 503 with Retry-After, not a 500.
+
+    Register with `app.add_exception_handler(sqlalchemy.exc.TimeoutError, pool_timeout_handler)`.
+    """
+    route = request.scope.get("route")
+    logger.warning(
+        "no database connection became free in time",
+        extra={"route": getattr(route, "path_format", None) or getattr(route, "path", None)},
+    )
+    return problem_response(
+        503,
+        ServiceUnavailable.title,
+        "the service is busy: no database connection became free in time; retry shortly",
+        slug=ServiceUnavailable.slug,
+        instance=request.url.path,
+        headers={"Retry-After": "1"},
+    )

@@ -76,6 +76,14 @@ class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
 
+class PreconditionFailed(ProblemError):
+    status, slug, title = 412, "precondition-failed", "Changed since it was read"
+
+
+class PreconditionRequired(ProblemError):
+    status, slug, title = 428, "precondition-required", "If-Match is required"
+
+
 class PayloadTooLarge(ProblemError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     default_page_size: int = 50
     max_body_bytes: int = 1024 * 1024
+    # Past each limit the caller gets a problem+json 503 with Retry-After.
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # How long shutdown waits for requests in flight before closing their connections.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    log_level: str = "INFO"
     council_timezone: str = "Europe/London"
     calendar_refresh_seconds: float = 30.0
     title: str = "Council feedback API"

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from factories import make_complaint, make_event
+from factories import make_complaint, make_event, patch_current
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,8 @@ async def test_updates_and_events_record_the_changed_fields_with_personal_values
     item = (
         await client.post("/v1/feedback", json=make_complaint(responded_on="2019-03-08"))
     ).json()
-    await client.patch(
+    await patch_current(
+        client,
         f"/v1/feedback/{item['id']}",
         json={"outcome": "upheld", "lessons_learned": "Mrs Smith should have been called."},
     )
@@ -158,7 +159,7 @@ async def test_retention_pseudonymises_people_whose_cases_all_closed_long_ago(
             json=make_complaint(responded_on="2019-03-08", closed_on="2019-03-11"),
         )
     ).json()
-    await client.patch(f"/v1/feedback/{held['id']}", json={"legal_hold": True})
+    await patch_current(client, f"/v1/feedback/{held['id']}", json={"legal_hold": True})
     still_open = (await client.post("/v1/feedback", json=make_complaint())).json()
 
     dry = await apply_retention(session, date(2025, 1, 1), dry_run=True)

@@ -7,7 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from factories import make_complaint, make_compliment, make_event, make_member_enquiry
+from factories import (
+    make_complaint,
+    make_compliment,
+    make_event,
+    make_member_enquiry,
+    patch_current,
+)
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -234,14 +240,14 @@ async def test_bad_changes_are_refused_naming_the_field(
     client: httpx.AsyncClient, kind_body: Any, change: dict[str, Any], field: str
 ) -> None:
     item = (await client.post("/v1/feedback", json=kind_body())).json()
-    response = await client.patch(f"/v1/feedback/{item['id']}", json=change)
+    response = await patch_current(client, f"/v1/feedback/{item['id']}", json=change)
     assert_problem(response, 422, field)
     assert (await client.get(f"/v1/feedback/{item['id']}")).json() == item
 
 
 async def test_an_outcome_before_the_response_is_a_conflict(client: httpx.AsyncClient) -> None:
     item = (await client.post("/v1/feedback", json=make_complaint())).json()
-    response = await client.patch(f"/v1/feedback/{item['id']}", json={"outcome": "upheld"})
+    response = await patch_current(client, f"/v1/feedback/{item['id']}", json={"outcome": "upheld"})
     assert_problem(response, 409, "outcome")
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from factories import make_complaint, make_compliment, make_member_enquiry, next_ref
+from factories import make_complaint, make_compliment, make_member_enquiry, next_ref, patch_current
 
 PROBLEM = "application/problem+json"
 
@@ -374,7 +374,8 @@ async def test_recording_the_decision_by_patch_completes_the_ombudsman_case(
 ) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], ombudsman("2019-03-11"))
-    response = await client.patch(
+    response = await patch_current(
+        client,
         f"/v1/escalations/{esc['id']}",
         json={"decision": "fault_no_injustice", "decision_on": "2019-08-20"},
     )
@@ -392,7 +393,9 @@ async def test_patching_a_decision_without_its_date_is_a_422_on_decision_on(
 ) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], ombudsman("2019-03-11"))
-    response = await client.patch(f"/v1/escalations/{esc['id']}", json={"decision": "no_fault"})
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"decision": "no_fault"}
+    )
     assert_problem(response, 422, "decision_on")
     assert (await client.get(f"/v1/escalations/{esc['id']}")).json()["version"] == 1
 
@@ -406,8 +409,8 @@ async def test_a_stage2_extension_within_65_working_days_moves_the_due_date(
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
     # Opened 11 March 2019, day 65 is Friday 14 June (Easter, 6 May and 27 May skipped).
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-06-14"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-06-14"}
     )
     assert response.status_code == 200, response.text
     changed = response.json()
@@ -422,8 +425,8 @@ async def test_a_stage2_extension_past_65_working_days_is_a_422_on_extended_due_
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
     # Monday 17 June 2019 is working day 66 after 11 March.
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-06-17"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-06-17"}
     )
     assert_problem(response, 422, "extended_due_on")
     unchanged = (await client.get(f"/v1/escalations/{esc['id']}")).json()
@@ -436,8 +439,8 @@ async def test_an_extension_not_after_the_current_due_date_is_a_422(
 ) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-04-15"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-04-15"}
     )
     assert_problem(response, 422, "extended_due_on")
 
@@ -448,8 +451,10 @@ async def test_clearing_the_extension_restores_the_statutory_due_date(
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
     url = f"/v1/escalations/{esc['id']}"
-    assert (await client.patch(url, json={"extended_due_on": "2019-05-13"})).status_code == 200
-    response = await client.patch(url, json={"extended_due_on": None})
+    assert (
+        await patch_current(client, url, json={"extended_due_on": "2019-05-13"})
+    ).status_code == 200
+    response = await patch_current(client, url, json={"extended_due_on": None})
     assert response.status_code == 200, response.text
     cleared = response.json()
     assert cleared["extended_due_on"] is None
@@ -460,8 +465,8 @@ async def test_a_stage3_cannot_be_extended(client: httpx.AsyncClient) -> None:
     item = await responded_complaint(client)
     await created(client, item["id"], stage2("2019-03-11", completed_on="2019-05-10"))
     esc = await created(client, item["id"], stage3("2019-05-13"))
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-07-01"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"extended_due_on": "2019-07-01"}
     )
     assert_problem(response, 422, "extended_due_on")
 
@@ -472,15 +477,17 @@ async def test_patching_a_field_of_another_stage_is_a_422_naming_it(
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
     url = f"/v1/escalations/{esc['id']}"
-    assert_problem(await client.patch(url, json={"decision": "no_fault"}), 422, "decision")
-    assert_problem(await client.patch(url, json={"panel_on": "2019-04-01"}), 422, "panel_on")
+    assert_problem(await patch_current(client, url, json={"decision": "no_fault"}), 422, "decision")
+    assert_problem(
+        await patch_current(client, url, json={"panel_on": "2019-04-01"}), 422, "panel_on"
+    )
     assert (await client.get(url)).json()["version"] == 1
 
 
 async def test_patching_an_unknown_field_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
-    response = await client.patch(f"/v1/escalations/{esc['id']}", json={"colour": "blue"})
+    response = await patch_current(client, f"/v1/escalations/{esc['id']}", json={"colour": "blue"})
     assert_problem(response, 422, "colour")
 
 
@@ -492,7 +499,8 @@ async def test_patching_points_replaces_them_wholesale(client: httpx.AsyncClient
         recommendations=[{"text": "Keep me."}],
     )
     esc = await created(client, item["id"], body)
-    response = await client.patch(
+    response = await patch_current(
+        client,
         f"/v1/escalations/{esc['id']}",
         json={
             "points": [
@@ -512,7 +520,7 @@ async def test_patching_points_replaces_them_wholesale(client: httpx.AsyncClient
     ]
     assert changed["version"] == esc["version"] + 1
     assert (await client.get(f"/v1/escalations/{esc['id']}")).json()["points"] == changed["points"]
-    emptied = await client.patch(f"/v1/escalations/{esc['id']}", json={"points": []})
+    emptied = await patch_current(client, f"/v1/escalations/{esc['id']}", json={"points": []})
     assert emptied.json()["points"] == []
     assert emptied.json()["version"] == esc["version"] + 2
 
@@ -520,8 +528,8 @@ async def test_patching_points_replaces_them_wholesale(client: httpx.AsyncClient
 async def test_completing_a_stage2_by_patch_completes_it(client: httpx.AsyncClient) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"completed_on": "2019-04-12"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"completed_on": "2019-04-12"}
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "completed"
@@ -533,14 +541,16 @@ async def test_patching_completed_on_before_the_opening_is_a_422(
 ) -> None:
     item = await responded_complaint(client)
     esc = await created(client, item["id"], stage2("2019-03-11"))
-    response = await client.patch(
-        f"/v1/escalations/{esc['id']}", json={"completed_on": "2019-03-10"}
+    response = await patch_current(
+        client, f"/v1/escalations/{esc['id']}", json={"completed_on": "2019-03-10"}
     )
     assert_problem(response, 422, "completed_on")
 
 
 async def test_patching_an_unknown_escalation_is_a_404(client: httpx.AsyncClient) -> None:
-    response = await client.patch("/v1/escalations/999999999", json={"completed_on": "2019-04-12"})
+    response = await patch_current(
+        client, "/v1/escalations/999999999", json={"completed_on": "2019-04-12"}
+    )
     assert_problem(response, 404)
 
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 
 import httpx
-from factories import make_complaint, make_compliment, make_member_enquiry, next_ref
+from factories import make_complaint, make_compliment, make_member_enquiry, next_ref, patch_current
 
 # Racing requests commit; keeping them out of 2017/18 and 2018/19 keeps the demo's figures.
 OUTSIDE_DEMO_YEARS = "2021-05-04"
@@ -140,7 +140,8 @@ async def test_patch_records_the_outcome_after_the_response(client: httpx.AsyncC
     item = (
         await client.post("/v1/feedback", json=make_complaint(responded_on="2019-03-08"))
     ).json()
-    response = await client.patch(
+    response = await patch_current(
+        client,
         f"/v1/feedback/{item['id']}",
         json={"outcome": "partly_upheld", "lessons_learned": "Call back within a day."},
     )
@@ -151,5 +152,7 @@ async def test_patch_records_the_outcome_after_the_response(client: httpx.AsyncC
 
 async def test_changing_the_procedure_moves_the_due_date(client: httpx.AsyncClient) -> None:
     item = (await client.post("/v1/feedback", json=make_complaint())).json()
-    changed = await client.patch(f"/v1/feedback/{item['id']}", json={"procedure": "corporate"})
+    changed = await patch_current(
+        client, f"/v1/feedback/{item['id']}", json={"procedure": "corporate"}
+    )
     assert changed.json()["due_on"] == "2019-04-01"  # 20 working days

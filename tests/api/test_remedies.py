@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from factories import make_complaint
+from factories import make_complaint, patch_current
 
 PROBLEM = "application/problem+json"
 
@@ -304,16 +304,16 @@ async def test_patching_completed_on_moves_the_status(client: httpx.AsyncClient)
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], make_remedy(due_on="2019-05-01"))
     assert remedy["status"] == "overdue"
-    response = await client.patch(
-        f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-05-08"}
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-05-08"}
     )
     assert response.status_code == 200, response.text
     changed = response.json()
     assert changed["status"] == "completed_late"
     assert changed["days_late"] == 7
     assert changed["version"] == remedy["version"] + 1
-    response = await client.patch(
-        f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-04-29"}
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-04-29"}
     )
     assert response.json()["status"] == "completed_on_time"
     assert response.json()["days_late"] is None
@@ -325,7 +325,9 @@ async def test_patching_the_amount_of_a_payment_to_null_is_a_422(
 ) -> None:
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], make_remedy())
-    response = await client.patch(f"/v1/remedies/{remedy['id']}", json={"amount_pence": None})
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"amount_pence": None}
+    )
     assert_problem(response, 422, "amount_pence")
     unchanged = (await client.get(f"/v1/remedies/{remedy['id']}")).json()
     assert unchanged["amount_pence"] == 20000 and unchanged["version"] == 1
@@ -334,14 +336,18 @@ async def test_patching_the_amount_of_a_payment_to_null_is_a_422(
 async def test_patching_an_amount_onto_an_apology_is_a_422(client: httpx.AsyncClient) -> None:
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], apology())
-    response = await client.patch(f"/v1/remedies/{remedy['id']}", json={"amount_pence": 100})
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"amount_pence": 100}
+    )
     assert_problem(response, 422, "amount_pence")
 
 
 async def test_patching_a_fractional_amount_is_a_422(client: httpx.AsyncClient) -> None:
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], make_remedy())
-    response = await client.patch(f"/v1/remedies/{remedy['id']}", json={"amount_pence": 200.5})
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"amount_pence": 200.5}
+    )
     assert_problem(response, 422, "amount_pence")
 
 
@@ -350,8 +356,8 @@ async def test_patching_completed_on_before_the_escalation_opened_is_a_422(
 ) -> None:
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], apology())
-    response = await client.patch(
-        f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-03-08"}
+    response = await patch_current(
+        client, f"/v1/remedies/{remedy['id']}", json={"completed_on": "2019-03-08"}
     )
     assert_problem(response, 422, "completed_on")
 
@@ -361,10 +367,12 @@ async def test_patching_the_type_of_a_remedy_is_a_422_naming_it(
 ) -> None:
     esc = await stage2_escalation(client)
     remedy = await added(client, esc["id"], apology())
-    response = await client.patch(f"/v1/remedies/{remedy['id']}", json={"type": "refund"})
+    response = await patch_current(client, f"/v1/remedies/{remedy['id']}", json={"type": "refund"})
     assert_problem(response, 422, "type")
 
 
 async def test_patching_an_unknown_remedy_is_a_404(client: httpx.AsyncClient) -> None:
-    response = await client.patch("/v1/remedies/999999999", json={"completed_on": "2019-05-01"})
+    response = await patch_current(
+        client, "/v1/remedies/999999999", json={"completed_on": "2019-05-01"}
+    )
     assert_problem(response, 404)

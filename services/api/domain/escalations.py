@@ -43,6 +43,7 @@ from ..models.escalations import (
 from ..models.feedback import FeedbackEventCreate
 from ..problems import Conflict, Invalid, NotFound
 from ..settings import ClockTargets
+from ..versions import check_version
 from .feedback import add_event, get_item
 
 AnyEscalationCreate = Stage2Create | Stage3Create | OmbudsmanCreate
@@ -283,11 +284,13 @@ async def update_escalation(
     data: EscalationUpdate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
+    expected_version: int | None = None,
 ) -> EscalationPublic:
     """Record progress on an escalation; points and recommendations are replaced when given."""
     esc = await session.get(Escalation, escalation_id, with_for_update=True)
     if esc is None:
         raise NotFound(f"no escalation {escalation_id}")
+    check_version(esc.version, expected_version)
     changes = data.model_dump(exclude_unset=True, exclude={"points", "recommendations"})
     stage_fields = {
         EscalationStage.stage2_investigation: {"extended_due_on", "completed_on", "points"},
@@ -398,11 +401,17 @@ async def get_remedy(session: AsyncSession, remedy_id: int) -> RemedyPublic:
     return _public_remedy(remedy, council_today())
 
 
-async def update_remedy(session: AsyncSession, remedy_id: int, data: RemedyUpdate) -> RemedyPublic:
+async def update_remedy(
+    session: AsyncSession,
+    remedy_id: int,
+    data: RemedyUpdate,
+    expected_version: int | None = None,
+) -> RemedyPublic:
     """Change a remedy, typically to record that it was completed."""
     remedy = await session.get(Remedy, remedy_id, with_for_update=True)
     if remedy is None:
         raise NotFound(f"no remedy {remedy_id}")
+    check_version(remedy.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("description", "") is None:
         raise Invalid("must not be null", field="description")

@@ -38,6 +38,7 @@ from ..models.feedback import (
 from ..models.people import PersonCreate
 from ..problems import Conflict, Invalid, NotFound
 from ..settings import ClockTargets
+from ..versions import check_version
 from .reference import check_placement
 
 AnyFeedbackCreate = ComplaintCreate | ComplimentCreate | MemberEnquiryCreate
@@ -307,9 +308,11 @@ async def update_item(
     data: FeedbackUpdate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
+    expected_version: int | None = None,
 ) -> FeedbackItem:
     """Change the fields a caller may change; the clock follows a change of procedure."""
     item = await get_item(session, item_id, for_update=True)
+    check_version(item.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     allowed = _FIELDS_BY_KIND[item.kind]
     for name, value in changes.items():

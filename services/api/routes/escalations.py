@@ -13,6 +13,7 @@ from ..dependencies import (
     EscalationId,
     FinancialYearDep,
     IdFilter,
+    IfMatchDep,
     ItemId,
     LimitDep,
     RemedyId,
@@ -34,6 +35,7 @@ from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 from ..security import CrmActor
 from ..transactions import TransactionalRoute
+from ..versions import etag
 
 router = APIRouter(tags=["escalations"], route_class=TransactionalRoute)
 
@@ -104,16 +106,18 @@ async def list_escalations(
     responses=problem_responses(401, 403, 404),
 )
 async def get_escalation(
-    escalation_id: EscalationId, session: SessionDep, actor: CrmActor
+    escalation_id: EscalationId, session: SessionDep, actor: CrmActor, response: Response
 ) -> EscalationPublic:
-    """One escalation with its complaint points and recommendations."""
-    return await domain.get_escalation(session, escalation_id)
+    """One escalation with its complaint points and recommendations, and its ETag."""
+    escalation = await domain.get_escalation(session, escalation_id)
+    response.headers["ETag"] = etag(escalation.version)
+    return escalation
 
 
 @router.patch(
     "/v1/escalations/{escalation_id}",
     response_model=EscalationPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_escalation(
     escalation_id: EscalationId,
@@ -122,10 +126,15 @@ async def update_escalation(
     calendar: CalendarDep,
     targets: TargetsDep,
     actor: CrmActor,
+    expected: IfMatchDep,
+    response: Response,
 ) -> EscalationPublic:
-    """Record findings, a panel, a decision or an extension."""
+    """Record findings, a panel, a decision or an extension; If-Match is required."""
     before = (await domain.get_escalation(session, escalation_id)).model_dump(mode="json")
-    updated = await domain.update_escalation(session, escalation_id, data, calendar, targets)
+    updated = await domain.update_escalation(
+        session, escalation_id, data, calendar, targets, expected
+    )
+    response.headers["ETag"] = etag(updated.version)
     after = updated.model_dump(mode="json")
     await actor.record(session, "update", "escalation", escalation_id, before=before, after=after)
     return updated
@@ -171,22 +180,32 @@ async def list_remedies(
     response_model=RemedyPublic,
     responses=problem_responses(401, 403, 404),
 )
-async def get_remedy(remedy_id: RemedyId, session: SessionDep, actor: CrmActor) -> RemedyPublic:
-    """One remedy and where it stands."""
-    return await domain.get_remedy(session, remedy_id)
+async def get_remedy(
+    remedy_id: RemedyId, session: SessionDep, actor: CrmActor, response: Response
+) -> RemedyPublic:
+    """One remedy and where it stands, and its ETag."""
+    remedy = await domain.get_remedy(session, remedy_id)
+    response.headers["ETag"] = etag(remedy.version)
+    return remedy
 
 
 @router.patch(
     "/v1/remedies/{remedy_id}",
     response_model=RemedyPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
 )
 async def update_remedy(
-    remedy_id: RemedyId, data: RemedyUpdate, session: SessionDep, actor: CrmActor
+    remedy_id: RemedyId,
+    data: RemedyUpdate,
+    session: SessionDep,
+    actor: CrmActor,
+    expected: IfMatchDep,
+    response: Response,
 ) -> RemedyPublic:
-    """Change a remedy, typically to record that it was completed."""
+    """Change a remedy, typically to record that it was completed; If-Match is required."""
     before = (await domain.get_remedy(session, remedy_id)).model_dump(mode="json")
-    remedy = await domain.update_remedy(session, remedy_id, data)
+    remedy = await domain.update_remedy(session, remedy_id, data, expected)
+    response.headers["ETag"] = etag(remedy.version)
     after = remedy.model_dump(mode="json")
     await actor.record(session, "update", "remedy", remedy_id, before=before, after=after)
     return remedy

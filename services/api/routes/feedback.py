@@ -12,6 +12,7 @@ from ..database import SessionDep
 from ..dependencies import (
     CalendarDep,
     FinancialYearDep,
+    IfMatchDep,
     ItemId,
     LimitDep,
     TargetsDep,
@@ -33,6 +34,7 @@ from ..pagination import decode_cursor, paginate
 from ..problems import NotFound, problem_responses
 from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
 from ..transactions import TransactionalRoute
+from ..versions import etag
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"], route_class=TransactionalRoute)
 
@@ -96,6 +98,7 @@ async def create_feedback(
         check_visible(actor, item)
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = str(request.url_for("get_feedback", item_id=item.id))
+    response.headers["ETag"] = etag(item.version)
     return FeedbackPublic.model_validate(item)
 
 
@@ -143,18 +146,19 @@ async def list_feedback(
     "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
 )
 async def get_feedback(
-    item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor
+    item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor, response: Response
 ) -> FeedbackPublic:
-    """One item, with its status and clock."""
+    """One item, with its status and clock; its ETag is what a PATCH sends as If-Match."""
     item = await domain.get_item(session, item_id)
     check_visible(actor, item)
+    response.headers["ETag"] = etag(item.version)
     return FeedbackPublic.model_validate(item)
 
 
 @router.patch(
     "/{item_id}",
     response_model=FeedbackPublic,
-    responses=problem_responses(*AUTH_ERRORS, 404, 409, 422),
+    responses=problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428),
 )
 async def update_feedback(
     item_id: ItemId,
@@ -163,10 +167,16 @@ async def update_feedback(
     calendar: CalendarDep,
     targets: TargetsDep,
     actor: CrmActor,
+    expected: IfMatchDep,
+    response: Response,
 ) -> FeedbackPublic:
-    """Change an item's team, nature, outcome, lessons learned and similar fields."""
+    """Change an item's team, nature, outcome, lessons learned and similar fields.
+
+    Send the ETag of the version you read as If-Match: 428 without it, 412 when stale.
+    """
     before = snapshot(await domain.get_item(session, item_id))
-    item = await domain.update_item(session, item_id, data, calendar, targets)
+    item = await domain.update_item(session, item_id, data, calendar, targets, expected)
+    response.headers["ETag"] = etag(item.version)
     after = snapshot(item)
     await actor.record(session, "update", "feedback_item", item_id, before=before, after=after)
     return FeedbackPublic.model_validate(item)
