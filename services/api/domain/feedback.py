@@ -39,7 +39,7 @@ from ..models.people import PersonCreate
 from ..problems import Conflict, Invalid, NotFound
 from ..settings import ClockTargets
 from ..versions import check_version
-from .reference import check_placement
+from .reference import Placement, check_placement
 
 AnyFeedbackCreate = ComplaintCreate | ComplimentCreate | MemberEnquiryCreate
 
@@ -160,6 +160,42 @@ def _same_or_conflict(existing: FeedbackItem, digest: str) -> FeedbackItem:
     return existing
 
 
+@dataclass(frozen=True)
+class PreparedItem:
+    """An item checked and replayed, ready to insert once its people have ids."""
+
+    values: dict[str, Any]
+    events: list[EventFact]
+    fingerprint: str
+
+
+def prepare_item(
+    payload: AnyFeedbackCreate,
+    placement: Placement,
+    calendar: WorkingCalendar,
+    targets: ClockTargets,
+) -> PreparedItem:
+    """Check the back-filled dates, replay them through the clock and build the row."""
+    _check_backfill(payload)
+    kind = FeedbackKind(payload.kind)
+    procedure = None
+    if isinstance(payload, ComplaintCreate):
+        procedure = payload.procedure or placement.complaint_procedure
+    events = _initial_events(payload)
+    try:
+        state = replay(
+            kind, payload.received_on, events, calendar, clock_rule(kind, procedure, targets)
+        )
+    except RuleViolation as violation:
+        raise Invalid(violation.message, field="responded_on") from None
+    digest = fingerprint(payload)
+    values = payload.model_dump(
+        exclude={"person", "enquirer", "acknowledged_on", "responded_on", "closed_on"}
+    )
+    values |= lifecycle_values(state) | {"procedure": procedure, "request_fingerprint": digest}
+    return PreparedItem(values, events, digest)
+
+
 class _LostRace(Exception):
     """Another request inserted the same source and reference first."""
 
@@ -179,30 +215,14 @@ async def create_item(
     placement = await check_placement(
         session, service=payload.service, team=payload.team, on=payload.received_on, nature=nature
     )
-    _check_backfill(payload)
     if isinstance(payload, MemberEnquiryCreate):
         await _check_enquirer(session, payload)
-    digest = fingerprint(payload)
+    prepared = prepare_item(payload, placement, calendar, targets)
+    digest = prepared.fingerprint
     existing = await _find_by_source(session, payload.source_system, payload.external_ref)
     if existing is not None:
         return _same_or_conflict(existing, digest), False
-
-    kind = FeedbackKind(payload.kind)
-    procedure = None
-    if isinstance(payload, ComplaintCreate):
-        procedure = payload.procedure or placement.complaint_procedure
-    events = _initial_events(payload)
-    try:
-        state = replay(
-            kind, payload.received_on, events, calendar, clock_rule(kind, procedure, targets)
-        )
-    except RuleViolation as violation:
-        raise Invalid(violation.message, field="responded_on") from None
-
-    values = payload.model_dump(
-        exclude={"person", "enquirer", "acknowledged_on", "responded_on", "closed_on"}
-    )
-    values |= lifecycle_values(state) | {"procedure": procedure, "request_fingerprint": digest}
+    values, events = dict(prepared.values), prepared.events
     try:
         async with session.begin_nested():
             values["person_id"] = await _insert_person(session, payload.person)

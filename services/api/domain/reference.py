@@ -60,21 +60,84 @@ async def check_placement(
     row = (await session.execute(query)).first()
     if row is None:
         raise Invalid(f"unknown service area `{service}`", field="service")
-    if row.team_service is None:
+    team_row = (
+        None if row.team_service is None else (row.team_service, row.active_from, row.active_to)
+    )
+    return judge_placement(
+        service,
+        team,
+        on,
+        nature,
+        procedure=ComplaintProcedure(row.complaint_procedure),
+        team_row=team_row,
+        nature_known=row.nature_code is not None,
+    )
+
+
+TeamRow = tuple[str, date, date | None]
+
+
+def judge_placement(
+    service: str,
+    team: str,
+    on: date,
+    nature: str | None,
+    *,
+    procedure: ComplaintProcedure,
+    team_row: TeamRow | None,
+    nature_known: bool,
+) -> Placement:
+    """The rules of placement, given what is known of the team and nature."""
+    if team_row is None:
         raise Invalid(f"unknown team `{team}`", field="team")
-    if row.team_service != service:
+    team_service, active_from, active_to = team_row
+    if team_service != service:
+        raise Invalid(f"team `{team}` belongs to `{team_service}`, not `{service}`", field="team")
+    if on < active_from or (active_to is not None and on > active_to):
+        until = f" to {active_to}" if active_to else ""
         raise Invalid(
-            f"team `{team}` belongs to `{row.team_service}`, not `{service}`", field="team"
-        )
-    if on < row.active_from or (row.active_to is not None and on > row.active_to):
-        until = f" to {row.active_to}" if row.active_to else ""
-        raise Invalid(
-            f"team `{team}` was not active on {on} (active from {row.active_from}{until})",
+            f"team `{team}` was not active on {on} (active from {active_from}{until})",
             field="team",
         )
-    if nature is not None and row.nature_code is None:
+    if nature is not None and not nature_known:
         raise Invalid(f"`{nature}` is not on the {service} list of natures", field="nature")
-    return Placement(ComplaintProcedure(row.complaint_procedure))
+    return Placement(procedure)
+
+
+@dataclass(frozen=True)
+class ReferenceIndex:
+    """The council's reference data in memory, for checking many items at once."""
+
+    procedures: dict[str, ComplaintProcedure]
+    teams: dict[str, TeamRow]
+    natures: frozenset[tuple[str, str]]
+
+    def place(self, service: str, team: str, on: date, nature: str | None) -> Placement:
+        """The same checks as check_placement, without a query."""
+        procedure = self.procedures.get(service)
+        if procedure is None:
+            raise Invalid(f"unknown service area `{service}`", field="service")
+        return judge_placement(
+            service,
+            team,
+            on,
+            nature,
+            procedure=procedure,
+            team_row=self.teams.get(team),
+            nature_known=(service, nature or "") in self.natures,
+        )
+
+
+async def load_reference_index(session: AsyncSession) -> ReferenceIndex:
+    """Every service, team and nature, in three small queries."""
+    services = (await session.scalars(select(ServiceArea))).all()
+    teams = (await session.scalars(select(Team))).all()
+    natures = (await session.scalars(select(Nature))).all()
+    return ReferenceIndex(
+        procedures={s.code: s.complaint_procedure for s in services},
+        teams={t.code: (t.service, t.active_from, t.active_to) for t in teams},
+        natures=frozenset((n.service, n.code) for n in natures),
+    )
 
 
 async def list_services(session: AsyncSession) -> list[ServiceArea]:

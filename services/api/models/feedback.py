@@ -215,3 +215,16 @@ class FeedbackEventPublic(FeedbackEventBase):
     id: int
     item_id: int
     recorded_at: datetime
+
+
+class BulkRowResult(SQLModel):
+    row: int = PydanticField(description="1-based position in the batch.")
+    id: int
+    created: bool = PydanticField(description="False when the item was already held.")
+
+
+class BulkResult(SQLModel):
+    received: int
+    created: int
+    already_held: int
+    items: list[BulkRowResult]

@@ -18,10 +18,13 @@ from ..dependencies import (
     TargetsDep,
 )
 from ..domain import feedback as domain
+from ..domain.bulk import import_items, json_array_rows, ndjson_rows
 from ..domain.feedback import AnyFeedbackCreate as FeedbackCreateModel
 from ..models import FeedbackItem
 from ..models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
 from ..models.feedback import (
+    BulkResult,
+    BulkRowResult,
     FeedbackCreate,
     FeedbackEventCreate,
     FeedbackEventPublic,
@@ -100,6 +103,68 @@ async def create_feedback(
     response.headers["Location"] = str(request.url_for("get_feedback", item_id=item.id))
     response.headers["ETag"] = etag(item.version)
     return FeedbackPublic.model_validate(item)
+
+
+_ONE_ITEM = {
+    "oneOf": [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("ComplaintCreate", "ComplimentCreate", "MemberEnquiryCreate")
+    ],
+    "discriminator": {"propertyName": "kind"},
+}
+_BULK_SCHEMA = {"type": "array", "maxItems": 10_000, "items": _ONE_ITEM}
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkResult,
+    responses=problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "Up to 10,000 items, as a JSON array or as NDJSON (one per line).",
+            "content": {
+                "application/json": {"schema": _BULK_SCHEMA},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_feedback(
+    request: Request,
+    session: SessionDep,
+    calendar: CalendarDep,
+    targets: TargetsDep,
+    actor: CrmActor,
+) -> BulkResult:
+    """Back-fill many items at once: all are written, or none and every failing row is named.
+
+    Rows already held (same source and reference, same details) are reported, not doubled;
+    within the batch too.
+    """
+    content_type = request.headers.get("content-type", "application/json").split(";")[0]
+    if content_type == "application/x-ndjson":
+        rows = ndjson_rows(request.stream())
+    else:
+        rows = json_array_rows(request.stream())
+    outcome = await import_items(session, rows, calendar, targets)
+    result = BulkResult(
+        received=outcome.received,
+        created=len(outcome.created),
+        already_held=outcome.received - len(outcome.created),
+        items=[
+            BulkRowResult(row=row, id=item_id, created=row in outcome.created)
+            for row, item_id in sorted(outcome.ids.items())
+        ],
+    )
+    await actor.record(
+        session,
+        "bulk_create",
+        "feedback_item",
+        "bulk",
+        after={"created": result.created, "ids": sorted(outcome.ids[r] for r in outcome.created)},
+    )
+    return result
 
 
 @router.get("", response_model=FeedbackPage, responses=problem_responses(*AUTH_ERRORS, 422))
