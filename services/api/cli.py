@@ -140,11 +140,22 @@ def _serve(settings: Settings, url: str) -> int:
     import uvicorn
 
     from .main import create_app
+    from .observability import configure_logging
 
     app = create_app(settings.model_copy(update={"database_url": url}))
     base = f"http://{settings.host}:{settings.port}"
     print(f"\nThe feedback API is running at {base}  (docs: {base}/docs)\n", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    configure_logging(settings.log_level)
+    # JSON logs of our own (uvicorn's access line would log raw query strings); requests in
+    # flight are drained on shutdown.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=round(settings.shutdown_grace_seconds),
+    )
     return 0
 
 

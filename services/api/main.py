@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from .database import make_engine, make_sessionmaker
-from .limits import BodySizeLimit
+from .limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
+from .observability import install_observability
 from .problems import install_problem_handlers
 from .request_id import RequestId
 from .routes import (
@@ -94,7 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(resolve_database_url(settings), pool_size=settings.pool_size)
+        engine = make_engine(
+            resolve_database_url(settings),
+            pool_size=settings.pool_size,
+            pool_timeout=settings.pool_timeout_seconds,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.session_factory = app.state.sessionmaker
@@ -113,11 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
     install_problem_handlers(app)
+    app.add_exception_handler(PoolTimeoutError, pool_timeout_handler)
     # Described before inclusion: FastAPI copies a route's OpenAPI details when it is included.
     for route in api_routes():
         describe_roles(route)
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestId)
+    install_observability(app, settings)
     return app

@@ -39,8 +39,10 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 from starlette.middleware import Middleware
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .models.report_runs import RunStatus
 from .request_id import RequestId
 from .settings import Settings
 
@@ -56,7 +58,6 @@ UNMATCHED = "<unmatched>"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Up to the default request timeout and a little past it.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-REPORT_RUN_STATUSES = ("queued", "running", "completed", "failed")
 REPORT_RUNS_QUERY = text("SELECT status, count(*) FROM report_run GROUP BY status")
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +70,7 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
     "asctime",
     "taskName",
     "request_id",
+    "color_message",  # uvicorn's copy of the message with terminal colours
 }
 _HANDLER_NAME = "services.api.json-stderr"
 
@@ -213,7 +215,7 @@ class DatabaseCollector(Collector):
                 "report runs could not be counted for /metrics: %s", type(error).__name__
             )
             return None
-        counts = dict.fromkeys(REPORT_RUN_STATUSES, 0)
+        counts = {status.value: 0 for status in RunStatus}
         counts.update({str(status): int(count) for status, count in rows})
         return counts
 
@@ -247,12 +249,10 @@ class DatabaseCollector(Collector):
             yield runs
 
 
-metrics_router = APIRouter(include_in_schema=False)
-
-
-@metrics_router.get("/metrics")
 async def metrics(request: Request) -> Response:
     """Prometheus metrics; no key asked, so reachable from the internal network only."""
+    # Plain routes do not name themselves in the scope as API routes do; the label needs it.
+    request.scope.setdefault("route", metrics_route)
     registry: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
     if registry is None:
         return Response("metrics are not installed\n", status_code=404, media_type="text/plain")
@@ -263,6 +263,12 @@ async def metrics(request: Request) -> Response:
     return Response(
         encoder(registry), headers={"Content-Type": content_type, "Cache-Control": "no-store"}
     )
+
+
+# A plain route, not an API operation: no schema, no roles, outside the OpenAPI document.
+metrics_route = Route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+metrics_router = APIRouter()
+metrics_router.routes.append(metrics_route)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -232,7 +232,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # Rules are checked before writing; this is the safety net for a lost race.
-        logger.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        # The database's message can quote key values, which may be personal: name the
+        # constraint only.
+        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+        logger.warning("integrity error on %s (%s)", request.url.path, constraint or "unknown")
         return problem_response(
             409,
             Conflict.title,
