@@ -81,7 +81,7 @@ RunId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The report run's 
 IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]
 
 
-def expected_version(
+def if_match_header(
     if_match: Annotated[
         str | None,
         Header(
@@ -89,8 +89,13 @@ def expected_version(
             description="The ETag from the last GET; required, so no update is lost.",
         ),
     ] = None,
-) -> int | None:
-    """The version a PATCH was based on; None for `*` (any)."""
+) -> str | None:
+    """The raw If-Match header; routes judge it after the body is known to be valid."""
+    return if_match
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version a PATCH was based on; None for `*` (any). 428 without, 412 if unreadable."""
     if if_match is None:
         raise PreconditionRequired(
             "send If-Match with the ETag of the version you read", field="If-Match"
@@ -104,4 +109,11 @@ def expected_version(
     return int(value)
 
 
-IfMatchDep = Annotated[int | None, Depends(expected_version)]
+# Preconditions are judged after the request itself is found valid (RFC 9110, 13.2.1).
+IfMatchDep = Annotated[str | None, Depends(if_match_header)]
+
+
+# Service and team filters are codes; anything else cannot match and is a mistake to report.
+CodeFilter = Annotated[
+    str | None, Query(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+]

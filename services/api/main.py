@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from .database import make_engine, make_sessionmaker
 from .limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
 from .observability import install_observability
-from .problems import install_problem_handlers
+from .problems import install_problem_handlers, problem_responses
 from .request_id import RequestId
 from .routes import (
     access,
@@ -69,9 +69,11 @@ def api_routes() -> list[APIRoute]:
     return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
-def describe_roles(route: APIRoute) -> None:
-    """State on a route, in /docs, which roles it admits; safe to repeat."""
+def document_route(route: APIRoute) -> None:
+    """Declare the problems any route may answer with, and the roles it admits."""
     roles = route_roles(route)
+    statuses = (400, 422, 503) if roles is None else (400, 401, 403, 422, 503)
+    route.responses = {**problem_responses(*statuses), **route.responses}
     if roles is None:
         return
     names = sorted(roles)
@@ -122,10 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeoutError, pool_timeout_handler)
     # Described before inclusion: FastAPI copies a route's OpenAPI details when it is included.
     for route in api_routes():
-        describe_roles(route)
+        document_route(route)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/v1/feedback/bulk": settings.max_bulk_bytes},
+    )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestId)
     install_observability(app, settings)

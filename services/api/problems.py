@@ -173,6 +173,23 @@ def _validation_detail(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+# SQLSTATEs of a database that is away or refuses connections for now, not of a bug: besides
+# class 08 (connection exception), admin and crash shutdown, "the database system is shutting
+# down / starting up" (57P03, raised on connect, so no connection is invalidated) and too many
+# connections.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Whether a driver error means a lost or refused database connection (503), not a bug."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(sqlstate, str) and (
+        sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
 
@@ -262,7 +279,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
+        if database_unavailable(exc):
             return await _unavailable(request, exc)
         logger.exception("database error on %s", request.url.path, exc_info=exc)
         return problem_response(

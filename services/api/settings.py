@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     default_page_size: int = 50
     max_body_bytes: int = 1024 * 1024
+    # 10,000 items of a few kilobytes each.
+    max_bulk_bytes: int = 64 * 1024 * 1024
     # Past each limit the caller gets a problem+json 503 with Retry-After.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)

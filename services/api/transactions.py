@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -106,13 +107,53 @@ async def purge_expired(session: AsyncSession) -> int:
     return len(result.all())
 
 
+def _list_query_names(dependant: Dependant) -> set[str]:
+    names = {
+        p.alias
+        for p in dependant.query_params
+        if any(
+            get_origin(t) is list
+            for t in (p.field_info.annotation, *get_args(p.field_info.annotation))
+        )
+    }
+    for dependency in dependant.dependencies:
+        names |= _list_query_names(dependency)
+    return names
+
+
+def _check_parameters(request: Request, known: set[str], repeatable: set[str]) -> None:
+    """Refuse what the framework would quietly pass over: unknown or repeated query
+    parameters (a misspelt filter must not widen a query) and NUL characters."""
+    for name in request.query_params:
+        if name not in known:
+            raise Invalid("unknown query parameter", field=name)
+        values = request.query_params.getlist(name)
+        if len(values) > 1 and name not in repeatable:
+            raise Invalid("given more than once", field=name)
+        if any("\x00" in v for v in values):
+            raise Invalid("must not contain NUL characters", field=name)
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid("must not contain NUL characters", field=name)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
 class TransactionalRoute(APIRoute):
     """Runs each request in one session, committed only when the response is a success."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = _query_names(self.dependant)
+        repeatable = _list_query_names(self.dependant)
 
         async def in_transaction(request: Request) -> Response:
+            _check_parameters(request, known, repeatable)
             ttl = timedelta(hours=request.app.state.settings.idempotency_hours)
             async with request.app.state.session_factory() as session:
                 request.state.session = session

@@ -138,7 +138,7 @@ class _Importer:
         except ValidationError as error:
             first = True
             for problem in error.errors():
-                loc = [str(p) for p in problem["loc"][1:]] or [str(problem["loc"][0])]
+                loc = [str(p) for p in problem["loc"][1:]]
                 name = ".".join(loc) if problem["type"] != "union_tag_invalid" else "kind"
                 detail = "unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
                 if first:

@@ -11,7 +11,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from .base import Name, StrictModel, enum_type, timestamp_field
+from .base import Count, Moment, Name, StrictModel, enum_type, timestamp_field
 
 
 class Role(StrEnum):
@@ -32,7 +32,7 @@ class ApiKey(SQLModel, table=True):
     role: Role = Field(sa_type=enum_type(Role))
     key_hash: str = Field(max_length=64, unique=True)
     key_prefix: str = Field(max_length=16)
-    member_person_id: int | None = Field(default=None, foreign_key="person.id")
+    member_person_id: Count | None = Field(default=None, foreign_key="person.id")
     expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = timestamp_field()
@@ -41,9 +41,12 @@ class ApiKey(SQLModel, table=True):
 class ApiKeyCreate(StrictModel):
     name: Name
     role: Role
-    expires_at: datetime | None = None
-    member_person_id: int | None = PydanticField(
-        default=None, description="For the portal role: the member whose enquiries it reaches."
+    expires_at: Moment | None = None
+    member_person_id: Count | None = PydanticField(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="For the portal role: the member whose enquiries it reaches.",
     )
 
 
@@ -52,7 +55,7 @@ class ApiKeyPublic(SQLModel):
     name: str
     role: Role
     key_prefix: str
-    member_person_id: int | None
+    member_person_id: Count | None
     expires_at: datetime | None
     revoked_at: datetime | None
     created_at: datetime

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Strict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -21,14 +22,47 @@ SQLModel.metadata.naming_convention = {
 
 COUNCIL_TZ = ZoneInfo("Europe/London")
 
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+
+
+def _iso_only(value: Any) -> Any:
+    # Lax validation would read a number as a Unix time: 0 would be 1 January 1970.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO.fullmatch(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
+
+
+# Strict scalars: "7" is not 7 and "yes" is not true; a caller sending those has made a
+# mistake worth hearing about. Text may not hold NUL characters, which PostgreSQL refuses.
+NoNul = AfterValidator(_no_nul)
+Day = Annotated[date, BeforeValidator(_iso_only)]
+Moment = Annotated[datetime, BeforeValidator(_iso_only)]
+Flag = Annotated[bool, Strict()]
+Count = Annotated[int, Strict()]
+
 Code = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"
     ),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_nul),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(_no_nul),
+]
 
 
 def council_today() -> date:
@@ -42,7 +76,7 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_in_future)]
+PastDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_not_in_future)]
 
 
 def enum_type(enum: type[StrEnum]) -> sa.Enum:
@@ -67,6 +101,6 @@ def timestamp_field(**kwargs: Any) -> Any:
 
 
 class StrictModel(SQLModel):
-    """Inputs refuse fields they do not know."""
+    """Inputs refuse fields they do not know (and use the strict types above)."""
 
     model_config = {"extra": "forbid"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -10,13 +10,15 @@ from pydantic import Field as PydanticField
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from .base import PastDate, StrictModel, Text, enum_type, timestamp_field
+from .base import Count, Day, Flag, NoNul, PastDate, StrictModel, Text, enum_type, timestamp_field
 from .enums import EscalationStage, EscalationStatus, Finding, OmbudsmanDecision, RemedyType
 
 LgscoReference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul
 ]
-PayeeLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+PayeeLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul
+]
 Pence = Annotated[int, PydanticField(strict=True, gt=0, le=100_000_000_00)]
 
 
@@ -40,16 +42,16 @@ class Escalation(SQLModel, table=True):
     item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)
     stage: EscalationStage = Field(sa_type=enum_type(EscalationStage))
     status: EscalationStatus = Field(sa_type=enum_type(EscalationStatus))
-    opened_on: date
-    due_on: date | None = None
-    extended_due_on: date | None = None
-    completed_on: date | None = None
-    panel_on: date | None = None
+    opened_on: Day
+    due_on: Day | None = None
+    extended_due_on: Day | None = None
+    completed_on: Day | None = None
+    panel_on: Day | None = None
     outcome: Finding | None = Field(default=None, sa_type=enum_type(Finding))
     lgsco_reference: str | None = Field(default=None, max_length=40, unique=True)
-    decision_on: date | None = None
+    decision_on: Day | None = None
     decision: OmbudsmanDecision | None = Field(default=None, sa_type=enum_type(OmbudsmanDecision))
-    public_interest_report: bool = Field(
+    public_interest_report: Flag = Field(
         default=False, sa_column_kwargs={"server_default": sa.false()}
     )
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
@@ -67,7 +69,7 @@ class ComplaintPoint(ComplaintPointBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
     escalation_id: int = Field(foreign_key="escalation.id", index=True, sa_type=sa.BigInteger)
-    position: int
+    position: Count
 
 
 class ComplaintPointIn(ComplaintPointBase, StrictModel):
@@ -75,13 +77,13 @@ class ComplaintPointIn(ComplaintPointBase, StrictModel):
 
 
 class ComplaintPointPublic(ComplaintPointBase):
-    position: int
+    position: Count
 
 
 class RecommendationBase(SQLModel):
     text: Text
-    agreed: bool | None = None
-    publishable: bool = Field(
+    agreed: Flag | None = None
+    publishable: Flag = Field(
         default=False,
         sa_column_kwargs={"server_default": sa.false()},
         description="Cleared for the published annual report (not case-specific).",
@@ -91,7 +93,7 @@ class RecommendationBase(SQLModel):
 class Recommendation(RecommendationBase, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
     escalation_id: int = Field(foreign_key="escalation.id", index=True, sa_type=sa.BigInteger)
-    position: int
+    position: Count
 
 
 class RecommendationIn(RecommendationBase, StrictModel):
@@ -99,7 +101,7 @@ class RecommendationIn(RecommendationBase, StrictModel):
 
 
 class RecommendationPublic(RecommendationBase):
-    position: int
+    position: Count
 
 
 class _EscalationCreateCommon(StrictModel):
@@ -115,7 +117,7 @@ class Stage2Create(_EscalationCreateCommon):
 
 class Stage3Create(_EscalationCreateCommon):
     stage: Literal["stage3_review"]
-    panel_on: date | None = None
+    panel_on: Day | None = None
     outcome: Finding | None = None
     recommendations: list[RecommendationIn] = PydanticField(default_factory=list, max_length=100)
     completed_on: PastDate | None = None
@@ -126,7 +128,7 @@ class OmbudsmanCreate(_EscalationCreateCommon):
     lgsco_reference: LgscoReference
     decision_on: PastDate | None = None
     decision: OmbudsmanDecision | None = None
-    public_interest_report: bool = False
+    public_interest_report: Flag = False
 
 
 EscalationCreate = Annotated[
@@ -137,15 +139,15 @@ EscalationCreate = Annotated[
 class EscalationUpdate(StrictModel):
     """Fields that may change as an escalation proceeds; lists replace the stored ones."""
 
-    extended_due_on: date | None = None
+    extended_due_on: Day | None = None
     completed_on: PastDate | None = None
-    panel_on: date | None = None
+    panel_on: Day | None = None
     outcome: Finding | None = None
     points: list[ComplaintPointIn] | None = PydanticField(default=None, max_length=100)
     recommendations: list[RecommendationIn] | None = PydanticField(default=None, max_length=100)
     decision_on: PastDate | None = None
     decision: OmbudsmanDecision | None = None
-    public_interest_report: bool | None = None
+    public_interest_report: Flag | None = None
 
 
 class EscalationPublic(SQLModel):
@@ -155,16 +157,16 @@ class EscalationPublic(SQLModel):
     team: str
     stage: EscalationStage
     status: EscalationStatus
-    opened_on: date
-    due_on: date | None
-    extended_due_on: date | None
-    completed_on: date | None
-    panel_on: date | None
+    opened_on: Day
+    due_on: Day | None
+    extended_due_on: Day | None
+    completed_on: Day | None
+    panel_on: Day | None
     outcome: Finding | None
     lgsco_reference: str | None
-    decision_on: date | None
+    decision_on: Day | None
     decision: OmbudsmanDecision | None
-    public_interest_report: bool
+    public_interest_report: Flag
     points: list[ComplaintPointPublic]
     recommendations: list[RecommendationPublic]
     version: int
@@ -188,7 +190,7 @@ class RemedyBase(SQLModel):
     payee_label: PayeeLabel | None = Field(
         default=None, max_length=60, description='Pseudonymous, as the Ombudsman writes: "Mr B".'
     )
-    due_on: date | None = None
+    due_on: Day | None = None
     completed_on: PastDate | None = None
     evidence: Text | None = None
 
@@ -218,7 +220,7 @@ class RemedyUpdate(StrictModel):
     description: Text | None = None
     amount_pence: Pence | None = None
     payee_label: PayeeLabel | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
     completed_on: PastDate | None = None
     evidence: Text | None = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -10,7 +10,19 @@ from pydantic import Field as PydanticField
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from .base import Code, Name, PastDate, StrictModel, Text, enum_type, timestamp_field
+from .base import (
+    Code,
+    Count,
+    Day,
+    Flag,
+    Name,
+    NoNul,
+    PastDate,
+    StrictModel,
+    Text,
+    enum_type,
+    timestamp_field,
+)
 from .enums import (
     Channel,
     ComplaintProcedure,
@@ -22,7 +34,9 @@ from .enums import (
 )
 from .people import PersonCreate
 
-ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ExternalRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
+]
 
 
 class FeedbackItemBase(SQLModel):
@@ -68,22 +82,22 @@ class FeedbackItem(FeedbackItemBase, table=True):
     outcome: Outcome | None = Field(default=None, sa_type=enum_type(Outcome))
     lessons_learned: str | None = None
     compliment_text: str | None = None
-    publication_consent: bool | None = None
+    publication_consent: Flag | None = None
     enquirer_role: EnquirerRole | None = Field(default=None, sa_type=enum_type(EnquirerRole))
-    enquirer_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    enquirer_id: Count | None = Field(default=None, foreign_key="person.id", index=True)
     ward_or_constituency: str | None = Field(default=None, max_length=200)
 
     status: ItemStatus = Field(sa_type=enum_type(ItemStatus))
-    acknowledged_on: date | None = None
-    acknowledge_due_on: date | None = None
-    due_on: date | None = None
-    extended_due_on: date | None = None
-    responded_on: date | None = None
-    closed_on: date | None = None
+    acknowledged_on: Day | None = None
+    acknowledge_due_on: Day | None = None
+    due_on: Day | None = None
+    extended_due_on: Day | None = None
+    responded_on: Day | None = None
+    closed_on: Day | None = None
     working_days_taken: int | None = None
-    on_time: bool | None = None
+    on_time: Flag | None = None
 
-    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    legal_hold: Flag = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     request_fingerprint: str = Field(max_length=64)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = timestamp_field()
@@ -111,7 +125,7 @@ class ComplaintCreate(_FeedbackCreateCommon):
 class ComplimentCreate(_FeedbackCreateCommon):
     kind: Literal["compliment"]
     compliment_text: Text
-    publication_consent: bool = False
+    publication_consent: Flag = False
 
 
 class MemberEnquiryCreate(_FeedbackCreateCommon):
@@ -120,8 +134,11 @@ class MemberEnquiryCreate(_FeedbackCreateCommon):
     enquirer: PersonCreate | None = PydanticField(
         default=None, description="The councillor or MP, unless `enquirer_id` names them."
     )
-    enquirer_id: int | None = PydanticField(
-        default=None, ge=1, description="A member already held (the portal's own member)."
+    enquirer_id: Count | None = PydanticField(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="A member already held (the portal's own member).",
     )
     ward_or_constituency: Name
 
@@ -142,10 +159,10 @@ class FeedbackUpdate(StrictModel):
     outcome: Outcome | None = None
     lessons_learned: Text | None = None
     compliment_text: Text | None = None
-    publication_consent: bool | None = None
+    publication_consent: Flag | None = None
     enquirer_role: EnquirerRole | None = None
     ward_or_constituency: Name | None = None
-    legal_hold: bool | None = PydanticField(
+    legal_hold: Flag | None = PydanticField(
         default=None, description="Keeps the people of this case from retention."
     )
 
@@ -159,20 +176,20 @@ class FeedbackPublic(FeedbackItemBase):
     outcome: Outcome | None
     lessons_learned: str | None
     compliment_text: str | None
-    publication_consent: bool | None
+    publication_consent: Flag | None
     enquirer_role: EnquirerRole | None
-    enquirer_id: int | None
+    enquirer_id: Count | None
     ward_or_constituency: str | None
     status: ItemStatus
-    acknowledged_on: date | None
-    acknowledge_due_on: date | None
-    due_on: date | None
-    extended_due_on: date | None
-    responded_on: date | None
-    closed_on: date | None
+    acknowledged_on: Day | None
+    acknowledge_due_on: Day | None
+    due_on: Day | None
+    extended_due_on: Day | None
+    responded_on: Day | None
+    closed_on: Day | None
     working_days_taken: int | None
-    on_time: bool | None
-    legal_hold: bool
+    on_time: Flag | None
+    legal_hold: Flag
     version: int
     created_at: datetime
     updated_at: datetime
@@ -185,10 +202,10 @@ class FeedbackPage(SQLModel):
 
 class FeedbackEventBase(SQLModel):
     type: EventType = Field(sa_type=enum_type(EventType))
-    occurred_on: date
+    occurred_on: Day
     actor: Name = Field(max_length=200)
     reason: str | None = None
-    new_due_on: date | None = None
+    new_due_on: Day | None = None
 
 
 class FeedbackEvent(FeedbackEventBase, table=True):
@@ -208,7 +225,7 @@ class FeedbackEventCreate(StrictModel):
     )
     actor: Name
     reason: Text | None = None
-    new_due_on: date | None = None
+    new_due_on: Day | None = None
 
 
 class FeedbackEventPublic(FeedbackEventBase):
@@ -220,7 +237,7 @@ class FeedbackEventPublic(FeedbackEventBase):
 class BulkRowResult(SQLModel):
     row: int = PydanticField(description="1-based position in the batch.")
     id: int
-    created: bool = PydanticField(description="False when the item was already held.")
+    created: Flag = PydanticField(description="False when the item was already held.")
 
 
 class BulkResult(SQLModel):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from .base import Code, Name, StrictModel, enum_type
+from .base import Code, Count, Day, Name, StrictModel, enum_type
 from .enums import ComplaintProcedure, NonWorkingDayKind
 
 
@@ -39,9 +37,9 @@ class TeamBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     service: Code = Field(foreign_key="service_area.code", index=True, max_length=80)
     name: Name
-    active_from: date
-    active_to: date | None = None
-    position: int = Field(
+    active_from: Day
+    active_to: Day | None = None
+    position: Count = Field(
         default=0,
         ge=0,
         le=10_000,
@@ -64,9 +62,9 @@ class TeamCreate(TeamBase, StrictModel):
 
 class TeamUpdate(StrictModel):
     name: Name | None = None
-    active_from: date | None = None
-    active_to: date | None = None
-    position: int | None = PydanticField(default=None, ge=0, le=10_000)
+    active_from: Day | None = None
+    active_to: Day | None = None
+    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
 
 
 class TeamPublic(TeamBase):
@@ -77,7 +75,7 @@ class NatureBase(SQLModel):
     service: Code = Field(foreign_key="service_area.code", primary_key=True, max_length=80)
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
-    position: int = Field(
+    position: Count = Field(
         default=0,
         ge=0,
         le=10_000,
@@ -99,7 +97,7 @@ class NaturePublic(NatureBase):
 
 
 class NonWorkingDayBase(SQLModel):
-    day: date = Field(primary_key=True)
+    day: Day = Field(primary_key=True)
     kind: NonWorkingDayKind = Field(sa_type=enum_type(NonWorkingDayKind))
     description: Name
 

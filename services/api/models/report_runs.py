@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from .base import StrictModel, enum_type, timestamp_field
+from .base import Count, StrictModel, enum_type, timestamp_field
 
 
 class ReportKind(StrEnum):
@@ -63,7 +63,7 @@ class ReportRunCreate(StrictModel):
 
 class ReportRunClaim(StrictModel):
     worker: str = PydanticField(min_length=1, max_length=200)
-    lease_seconds: int = PydanticField(default=300, ge=10, le=3600)
+    lease_seconds: Count = PydanticField(default=300, ge=10, le=3600)
 
 
 class ReportRunFinish(StrictModel):

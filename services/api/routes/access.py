@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
@@ -11,6 +10,7 @@ from ..database import SessionDep
 from ..dependencies import LimitDep
 from ..domain import access as domain
 from ..models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, AuditEventPublic, AuditPage
+from ..models.base import Moment
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
 from ..security import AdminActor
@@ -67,8 +67,8 @@ async def list_audit(
     resource_type: str | None = None,
     resource_id: str | None = None,
     key_name: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     cursor: str | None = None,
 ) -> AuditPage:
     """The audit trail, oldest first, filtered by resource, key and time."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response, status
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from ..database import SessionDep
 from ..dependencies import (
     CalendarDep,
+    CodeFilter,
     EscalationId,
     FinancialYearDep,
     IdFilter,
@@ -18,8 +18,10 @@ from ..dependencies import (
     LimitDep,
     RemedyId,
     TargetsDep,
+    expected_version,
 )
 from ..domain import escalations as domain
+from ..models.base import Day
 from ..models.enums import EscalationStage, EscalationStatus, RemedyStatus
 from ..models.escalations import (
     EscalationCreate,
@@ -80,8 +82,8 @@ async def list_escalations(
     stage: EscalationStage | None = None,
     status: EscalationStatus | None = None,
     item_id: IdFilter = None,
-    service: str | None = None,
-    team: str | None = None,
+    service: CodeFilter = None,
+    team: CodeFilter = None,
     cursor: str | None = None,
 ) -> EscalationPage:
     """List escalations, filtered, in id order; `financial_year` is that of opening."""
@@ -126,13 +128,13 @@ async def update_escalation(
     calendar: CalendarDep,
     targets: TargetsDep,
     actor: CrmActor,
-    expected: IfMatchDep,
+    if_match: IfMatchDep,
     response: Response,
 ) -> EscalationPublic:
     """Record findings, a panel, a decision or an extension; If-Match is required."""
     before = (await domain.get_escalation(session, escalation_id)).model_dump(mode="json")
     updated = await domain.update_escalation(
-        session, escalation_id, data, calendar, targets, expected
+        session, escalation_id, data, calendar, targets, expected_version(if_match)
     )
     response.headers["ETag"] = etag(updated.version)
     after = updated.model_dump(mode="json")
@@ -162,7 +164,7 @@ async def list_remedies(
     actor: CrmActor,
     limit: LimitDep,
     escalation_id: IdFilter = None,
-    due_before: date | None = None,
+    due_before: Day | None = None,
     status: RemedyStatus | None = None,
     cursor: str | None = None,
 ) -> RemedyPage:
@@ -199,12 +201,12 @@ async def update_remedy(
     data: RemedyUpdate,
     session: SessionDep,
     actor: CrmActor,
-    expected: IfMatchDep,
+    if_match: IfMatchDep,
     response: Response,
 ) -> RemedyPublic:
     """Change a remedy, typically to record that it was completed; If-Match is required."""
     before = (await domain.get_remedy(session, remedy_id)).model_dump(mode="json")
-    remedy = await domain.update_remedy(session, remedy_id, data, expected)
+    remedy = await domain.update_remedy(session, remedy_id, data, expected_version(if_match))
     response.headers["ETag"] = etag(remedy.version)
     after = remedy.model_dump(mode="json")
     await actor.record(session, "update", "remedy", remedy_id, before=before, after=after)

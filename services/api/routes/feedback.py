@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
@@ -11,16 +10,19 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from ..database import SessionDep
 from ..dependencies import (
     CalendarDep,
+    CodeFilter,
     FinancialYearDep,
     IfMatchDep,
     ItemId,
     LimitDep,
     TargetsDep,
+    expected_version,
 )
 from ..domain import feedback as domain
 from ..domain.bulk import import_items, json_array_rows, ndjson_rows
 from ..domain.feedback import AnyFeedbackCreate as FeedbackCreateModel
 from ..models import FeedbackItem
+from ..models.base import Day, Moment
 from ..models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
 from ..models.feedback import (
     BulkResult,
@@ -174,16 +176,16 @@ async def list_feedback(
     actor: CrmOrPortalActor,
     limit: LimitDep,
     financial_year: FinancialYearDep,
-    service: str | None = None,
-    team: str | None = None,
+    service: CodeFilter = None,
+    team: CodeFilter = None,
     kind: FeedbackKind | None = None,
     procedure: ComplaintProcedure | None = None,
     status: ItemStatus | None = None,
     overdue: Annotated[
         bool | None, Query(description="Open items past their due date (or not).")
     ] = None,
-    due_before: date | None = None,
-    updated_since: datetime | None = None,
+    due_before: Day | None = None,
+    updated_since: Moment | None = None,
     cursor: Annotated[str | None, Query(description="From the previous page's `next`.")] = None,
 ) -> FeedbackPage:
     """List items, filtered, in id order, one page at a time."""
@@ -232,7 +234,7 @@ async def update_feedback(
     calendar: CalendarDep,
     targets: TargetsDep,
     actor: CrmActor,
-    expected: IfMatchDep,
+    if_match: IfMatchDep,
     response: Response,
 ) -> FeedbackPublic:
     """Change an item's team, nature, outcome, lessons learned and similar fields.
@@ -240,7 +242,9 @@ async def update_feedback(
     Send the ETag of the version you read as If-Match: 428 without it, 412 when stale.
     """
     before = snapshot(await domain.get_item(session, item_id))
-    item = await domain.update_item(session, item_id, data, calendar, targets, expected)
+    item = await domain.update_item(
+        session, item_id, data, calendar, targets, expected_version(if_match)
+    )
     response.headers["ETag"] = etag(item.version)
     after = snapshot(item)
     await actor.record(session, "update", "feedback_item", item_id, before=before, after=after)

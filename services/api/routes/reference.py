@@ -7,9 +7,10 @@ from datetime import date
 from fastapi import APIRouter, Response, status
 
 from ..database import SessionDep
-from ..dependencies import CalendarCacheDep, TargetsDep
+from ..dependencies import CalendarCacheDep, CodeFilter, TargetsDep
 from ..domain import reference as domain
 from ..domain.feedback import recompute_open_items
+from ..models.base import Day
 from ..models.reference import (
     NatureCreate,
     NaturePublic,
@@ -71,8 +72,8 @@ async def update_service(
 async def list_teams(
     session: SessionDep,
     actor: AnyRoleActor,
-    service: str | None = None,
-    active_on: date | None = None,
+    service: CodeFilter = None,
+    active_on: Day | None = None,
 ) -> list[TeamPublic]:
     """Teams, optionally of one service and active on one day."""
     return [
@@ -110,7 +111,7 @@ async def update_team(
 
 @router.get("/natures", response_model=list[NaturePublic], responses=problem_responses(401, 403))
 async def list_natures(
-    session: SessionDep, actor: AnyRoleActor, service: str | None = None
+    session: SessionDep, actor: AnyRoleActor, service: CodeFilter = None
 ) -> list[NaturePublic]:
     """Each service's list of natures of complaint."""
     return [NaturePublic.model_validate(n) for n in await domain.list_natures(session, service)]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 
 from ..database import SessionDep
+from ..dependencies import CodeFilter
 from ..domain import stats as domain
 from ..financial_year import FinancialYear
-from ..models.base import council_today
+from ..models.base import Day, council_today
 from ..models.enums import EscalationStage, FeedbackKind
 from ..models.stats import (
     EscalationCounts,
@@ -78,8 +78,8 @@ async def feedback_stats(
     actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[FeedbackDimension], Query()] = [],  # noqa: B006
-    service: str | None = None,
-    team: str | None = None,
+    service: CodeFilter = None,
+    team: CodeFilter = None,
     kind: FeedbackKind | None = None,
 ) -> FeedbackCounts:
     """Items received per financial year, grouped by any of the dimensions.
@@ -99,7 +99,7 @@ async def timeliness_stats(
     kind: FeedbackKind,
     within: Annotated[int, Query(ge=1, le=400, description="Working days.")],
     group_by: Annotated[list[FeedbackDimension], Query()] = [],  # noqa: B006
-    service: str | None = None,
+    service: CodeFilter = None,
 ) -> Timeliness:
     """Of each year's items of a kind, how many were answered within N working days."""
     rows = await domain.timeliness(session, years, kind, within, _unique(group_by), service=service)
@@ -114,7 +114,7 @@ async def escalation_stats(
     actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[EscalationDimension], Query()] = [],  # noqa: B006
-    service: str | None = None,
+    service: CodeFilter = None,
     stage: EscalationStage | None = None,
 ) -> EscalationCounts:
     """Escalations per financial year of opening, by stage, decision, outcome and more."""
@@ -127,7 +127,7 @@ async def escalation_stats(
     "/stage2-findings", response_model=Stage2Findings, responses=problem_responses(401, 403, 422)
 )
 async def stage2_findings_stats(
-    session: SessionDep, actor: StatsActor, years: YearsDep, service: str | None = None
+    session: SessionDep, actor: StatsActor, years: YearsDep, service: CodeFilter = None
 ) -> Stage2Findings:
     """Stage 2 complaint points by finding, and recommendations by whether they were agreed."""
     findings, recommendations = await domain.stage2_findings(session, years, service=service)
@@ -140,8 +140,8 @@ async def remedy_stats(
     actor: StatsActor,
     years: YearsDep,
     group_by: Annotated[list[RemedyDimension], Query()] = [],  # noqa: B006
-    service: str | None = None,
-    as_of: date | None = None,
+    service: CodeFilter = None,
+    as_of: Day | None = None,
 ) -> RemedyTotals:
     """Ombudsman remedies by the year of the decision: counts, money, and where they stand."""
     day = as_of or council_today()
@@ -154,7 +154,7 @@ async def remedy_stats(
     "/ombudsman-ledger", response_model=OmbudsmanLedger, responses=problem_responses(401, 403, 422)
 )
 async def ombudsman_ledger(
-    session: SessionDep, actor: StatsActor, year: YearDep, as_of: date | None = None
+    session: SessionDep, actor: StatsActor, year: YearDep, as_of: Day | None = None
 ) -> OmbudsmanLedger:
     """One row per remedy of the Ombudsman investigations decided in the year."""
     day = as_of or council_today()
@@ -166,7 +166,7 @@ async def ombudsman_ledger(
     "/published-text", response_model=PublishedTexts, responses=problem_responses(401, 403, 422)
 )
 async def published_text(
-    session: SessionDep, actor: StatsActor, year: YearDep, service: str | None = None
+    session: SessionDep, actor: StatsActor, year: YearDep, service: CodeFilter = None
 ) -> PublishedTexts:
     """Lessons learned, agreed recommendations and compliments cleared for publication."""
     return await domain.published_texts(session, year, service=service)
