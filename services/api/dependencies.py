@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from .clock import WorkingCalendar
 from .database import SessionDep
 from .financial_year import FinancialYear
+from .models.base import NotAJsonWord
 from .problems import Invalid, PreconditionFailed, PreconditionRequired
 from .settings import ClockTargets, Settings, get_targets
 from .working_calendar import CalendarCache
@@ -115,5 +116,7 @@ IfMatchDep = Annotated[str | None, Depends(if_match_header)]
 
 # Service and team filters are codes; anything else cannot match and is a mistake to report.
 CodeFilter = Annotated[
-    str | None, Query(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    str | None,
+    Query(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
+    NotAJsonWord,
 ]

@@ -32,6 +32,19 @@ def _no_nul(value: str) -> str:
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
 
 
+_JSON_WORDS = frozenset({"true", "false", "null"})
+
+
+def _not_a_json_word(value: str | None) -> str | None:
+    # A code that reads as a JSON literal would be mistaken for one in CSV files and queries.
+    if value in _JSON_WORDS:
+        raise ValueError(f"{value!r} cannot be a code")
+    return value
+
+
+NotAJsonWord = AfterValidator(_not_a_json_word)
+
+
 def _iso_only(value: Any) -> Any:
     # Lax validation would read a number as a Unix time: 0 would be 1 January 1970.
     if isinstance(value, date) or (isinstance(value, str) and _ISO.fullmatch(value)):
@@ -52,6 +65,7 @@ Code = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"
     ),
+    NotAJsonWord,
 ]
 Name = Annotated[
     str,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from .base import Count, StrictModel, enum_type, timestamp_field
+from .base import Count, Name, StrictModel, Text, enum_type, timestamp_field
 
 
 class ReportKind(StrEnum):
@@ -58,20 +58,20 @@ class ReportFile(SQLModel, table=True):
 
 class ReportRunCreate(StrictModel):
     kind: ReportKind
-    year: str = PydanticField(description="Financial year such as 2018-19.", examples=["2018-19"])
+    year: Name = PydanticField(description="Financial year such as 2018-19.", examples=["2018-19"])
 
 
 class ReportRunClaim(StrictModel):
-    worker: str = PydanticField(min_length=1, max_length=200)
+    worker: Name
     lease_seconds: Count = PydanticField(default=300, ge=10, le=3600)
 
 
 class ReportRunFinish(StrictModel):
-    worker: str = PydanticField(min_length=1, max_length=200)
+    worker: Name
 
 
 class ReportRunFail(ReportRunFinish):
-    reason: str = PydanticField(min_length=1, max_length=2000)
+    reason: Text
 
 
 class ReportFilePublic(SQLModel):

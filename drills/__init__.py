@@ -1,0 +1,1 @@
+"""Operational drills: scripts that exercise the running service under faults."""
