@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .database import make_engine, make_sessionmaker
 from .limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
@@ -26,7 +29,10 @@ from .routes import (
 )
 from .security import RoleGuard
 from .settings import Settings, get_settings
+from .transactions import purge_expired
 from .working_calendar import CalendarCache
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Records complaints, compliments and members' casework, their statutory working-day clocks,
@@ -92,6 +98,22 @@ def resolve_database_url(settings: Settings) -> str:
     return embedded_url(settings.data_dir / "pg", "feedback")
 
 
+async def purge_idempotency_records(
+    maker: async_sessionmaker[AsyncSession], every_seconds: float
+) -> None:
+    """Remove expired idempotency records now and then, for as long as the app runs."""
+    while True:
+        try:
+            async with maker() as session, session.begin():
+                removed = await purge_expired(session)
+            if removed:
+                logger.info("removed %d expired idempotency records", removed)
+        except Exception:
+            # The database may be away; the next round tries again.
+            logger.warning("could not purge idempotency records", exc_info=True)
+        await asyncio.sleep(every_seconds)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database is connected when it starts, not at import."""
     settings = settings or get_settings()
@@ -106,9 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.session_factory = app.state.sessionmaker
+        purger = asyncio.create_task(
+            purge_idempotency_records(app.state.sessionmaker, settings.idempotency_purge_seconds)
+        )
         try:
             yield
         finally:
+            purger.cancel()
             await engine.dispose()
 
     app = FastAPI(

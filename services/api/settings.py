@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     calendar_refresh_seconds: float = 30.0
     title: str = "Council feedback API"
     idempotency_hours: float = 24.0
+    idempotency_purge_seconds: float = 3600.0
 
 
 @lru_cache

@@ -172,3 +172,26 @@ async def test_fifty_concurrent_patches_with_one_etag_make_one_change(
     assert statuses == [200] + [412] * 49
     final = (await committing_client.get(url)).json()
     assert final["version"] == 2
+
+
+async def test_the_app_purges_expired_keys_by_itself(engine: AsyncEngine) -> None:
+    from services.api.database import make_sessionmaker
+    from services.api.main import purge_idempotency_records
+
+    maker = make_sessionmaker(engine)
+    async with maker() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO idempotency_record (client, key, fingerprint, status_code, headers, "
+                "body, expires_at) VALUES ('c', :k, 'f', 201, '{}', '', now() - interval '1 s')"
+            ),
+            {"k": uuid.uuid4().hex},
+        )
+    purger = asyncio.create_task(purge_idempotency_records(maker, 0.05))
+    await asyncio.sleep(0.5)
+    purger.cancel()
+    async with maker() as session:
+        left = await session.scalar(
+            text("SELECT count(*) FROM idempotency_record WHERE expires_at < now()")
+        )
+    assert left == 0
