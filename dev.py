@@ -67,9 +67,10 @@ def demo(args: list[str]) -> int:
         keys_file = Path(os.environ.get("API_DATA_DIR", ROOT / ".data")) / "demo-keys.json"
         reporter_key = json.loads(keys_file.read_text())["reporter"]
         env = {**os.environ, "REPORTER_API_URL": base, "REPORTER_API_KEY": reporter_key}
-        for kind in ("annual", "ledger"):
+        # The annual report also as the published document (HTML with charts).
+        for kind, extra in (("annual", ["--format", "html"]), ("ledger", [])):
             subprocess.run(
-                [str(BIN / "reporter"), kind, "--year", DEMO_YEAR, "--out", str(REPORTS)],
+                [str(BIN / "reporter"), kind, "--year", DEMO_YEAR, "--out", str(REPORTS), *extra],
                 cwd=ROOT,
                 env=env,
                 check=False,

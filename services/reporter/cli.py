@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from .annual import compile_annual
 from .client import ApiClient, ReporterError
 from .financial_year import FinancialYear
+from .history import compile_history
 from .ledger import compile_ledger
-from .output import annual_files, ledger_files, write_files
+from .output import annual_files, annual_html_file, ledger_files, write_files
 from .settings import ReporterSettings
 from .worker import run_worker
 
@@ -38,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         "from the feedback API (REPORTER_API_URL), or run as a worker on queued report runs.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    annual = commands.add_parser("annual", help="write annual-YEAR.json and annual-YEAR.csv")
+    annual = commands.add_parser(
+        "annual", help="write annual-YEAR.json and annual-YEAR.csv (and annual-YEAR.html)"
+    )
     ledger = commands.add_parser(
         "ledger", help="write ombudsman-ledger-YEAR.json and ombudsman-ledger-YEAR.csv"
     )
@@ -47,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--out", default=".", type=Path, help="folder to write into (default: here)"
         )
+    annual.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        metavar="FORMATS",
+        help="also write these formats, comma-separated or repeated: html (the published "
+        "document, with charts); json and csv, the report's data, are always written",
+    )
     ledger.add_argument(
         "--as-of",
         dest="as_of",
@@ -58,6 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--max-runs", dest="max_runs", type=int, help="stop after N runs")
     return parser
+
+
+ANNUAL_FORMATS = ("json", "csv", "html")
+
+
+def _formats(texts: list[str] | None) -> set[str]:
+    """The --format values (`html`, `json,csv,html`, repeated or not) as a set of formats."""
+    formats = set()
+    for text in texts or []:
+        asked = [f.strip().lower() for f in text.split(",")]
+        unknown = [f for f in asked if f not in ANNUAL_FORMATS]
+        if unknown:
+            raise UsageError(
+                f"--format: {unknown[0]!r} is not a format: choose from "
+                f"{', '.join(ANNUAL_FORMATS)}, comma-separated"
+            )
+        formats.update(asked)
+    return formats
 
 
 def _year(text: str) -> FinancialYear:
@@ -90,8 +119,13 @@ def _progress(command: str, year: FinancialYear) -> Callable[[int, int, str], No
 
 def _annual(args: argparse.Namespace, settings: ReporterSettings, client: ApiClient) -> int:
     year = _year(args.year)
+    asked = _formats(args.formats)
     report = compile_annual(client, year, _progress("annual", year))
-    for path in write_files(args.out, annual_files(report)):
+    files = annual_files(report)
+    if "html" in asked:
+        history = compile_history(client, year, _progress("annual (html)", year))
+        files.append(annual_html_file(report, history))
+    for path in write_files(args.out, files):
         print(path)
     return EXIT_OK
 

@@ -1,4 +1,4 @@
-"""Rendering reports as files (JSON and RFC 4180 CSV, UTF-8) and writing them to a folder."""
+"""Rendering reports as files (JSON, RFC 4180 CSV and HTML, UTF-8) and writing them to a folder."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .annual import ANNUAL_CSV_HEADER, annual_csv_rows
+from .history import AnnualHistory
 from .ledger import LEDGER_CSV_HEADER, ledger_csv_rows
 from .report_models import AnnualReport, LedgerReport
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ def annual_file_names(year_slug: str) -> tuple[str, str]:
     return f"annual-{year_slug}.json", f"annual-{year_slug}.csv"
 
 
+def annual_html_name(year_slug: str) -> str:
+    """The published document's name: annual-2018-19.html."""
+    return f"annual-{year_slug}.html"
+
+
 def ledger_file_names(year_slug: str) -> tuple[str, str]:
     """The JSON and CSV names of a ledger: ombudsman-ledger-2018-19.json and .csv."""
     return f"ombudsman-ledger-{year_slug}.json", f"ombudsman-ledger-{year_slug}.csv"
@@ -62,6 +69,15 @@ def annual_files(report: AnnualReport) -> list[RenderedFile]:
         RenderedFile(json_name, json_bytes(report), JSON_TYPE),
         RenderedFile(csv_name, csv_bytes(ANNUAL_CSV_HEADER, annual_csv_rows(report)), CSV_TYPE),
     ]
+
+
+def annual_html_file(report: AnnualReport, history: AnnualHistory) -> RenderedFile:
+    """The annual report as the document people read: one self-contained HTML page."""
+    # Imported here: the charts need matplotlib, which the JSON, CSV and ledger never do.
+    from .document import render_annual_html
+
+    html = render_annual_html(report, history)
+    return RenderedFile(annual_html_name(report.financial_year), html.encode("utf-8"), HTML_TYPE)
 
 
 def ledger_files(report: LedgerReport) -> list[RenderedFile]:

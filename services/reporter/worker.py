@@ -9,8 +9,9 @@ from .annual import compile_annual
 from .api_models import Run
 from .client import ApiClient, ApiUnavailable, ReporterError
 from .financial_year import FinancialYear
+from .history import compile_history
 from .ledger import compile_ledger
-from .output import RenderedFile, annual_files, ledger_files
+from .output import RenderedFile, annual_files, annual_html_file, ledger_files
 from .settings import ReporterSettings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def compile_run(client: ApiClient, run: Run) -> list[RenderedFile]:
     """The files of a run, named as the CLI names them."""
     year = FinancialYear.parse(run.financial_year)
     if run.kind == "annual":
-        return annual_files(compile_annual(client, year))
+        report = compile_annual(client, year)
+        # Every annual run publishes the document too, beside the data BI tools read.
+        return [*annual_files(report), annual_html_file(report, compile_history(client, year))]
     if run.kind == "ledger":
         return ledger_files(compile_ledger(client, year))
     raise UnknownRunKind(f"report run {run.id} is of kind {run.kind!r}, which this worker lacks")

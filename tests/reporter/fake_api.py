@@ -172,6 +172,35 @@ PUBLISHED = {
 }  # fmt: skip
 
 
+# Remedies by the year of the decision: (year, service, team, type, count, pence).
+REMEDY_HISTORY = [
+    ("2016-17", "children", "children-disability", "financial_payment", 1, 15000),
+    ("2018-19", "children", "children-community", "financial_payment", 1, 20000),
+    ("2018-19", "children", "children-community", "new_assessment", 1, 0),
+    ("2018-19", "children", "children-community", "refund", 1, 912460),
+]
+
+
+def _remedy_rows(params: httpx.QueryParams, group_by: list[str]) -> list[dict[str, Any]]:
+    """REMEDY_HISTORY summed by year and the dimensions asked for, within the years asked."""
+    first, last = params["from_year"], params.get("to_year", params["from_year"])
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for year, service, team, kind, count, pence in REMEDY_HISTORY:
+        if not first <= year <= last:
+            continue
+        dims = {"service": service, "team": team, "type": kind}
+        shown = {d: (dims[d] if d in group_by else None) for d in dims}
+        row = totals.setdefault(
+            (year, *shown.values()),
+            {"financial_year": year, **shown, "count": 0, "amount_pence": 0,
+             "completed_on_time": 0, "completed_late": 0, "outstanding": 0, "overdue": 0},
+        )  # fmt: skip
+        row["count"] += count
+        row["amount_pence"] += pence
+        row["completed_on_time"] += count
+    return [totals[key] for key in sorted(totals, key=str)]
+
+
 def run_body(run_id: int, kind: str, year: str, worker: str = "w") -> dict[str, Any]:
     """A report run as the API gives it."""
     return {
@@ -263,10 +292,8 @@ class FakeApi:
             }
             return httpx.Response(200, json=body)
         if path == "/v1/stats/remedies":
-            row = {"financial_year": params["from_year"], "service": None, "team": None,
-                   "type": None, "count": 3, "amount_pence": 932460, "completed_on_time": 1,
-                   "completed_late": 1, "outstanding": 1, "overdue": 0}  # fmt: skip
-            body = {"as_of": "2019-04-30", "group_by": group_by, "rows": [row]}
+            rows = [] if empty else _remedy_rows(params, group_by)
+            body = {"as_of": "2019-04-30", "group_by": group_by, "rows": rows}
             return httpx.Response(200, json=body)
         if path == "/v1/stats/published-text":
             texts = (

@@ -29,6 +29,7 @@ from services.reporter.annual import compile_annual
 from services.reporter.api_models import ApiModel
 from services.reporter.client import ApiClient
 from services.reporter.financial_year import FinancialYear
+from services.reporter.history import compile_history
 from services.reporter.ledger import compile_ledger
 from services.reporter.settings import ReporterSettings
 from services.reporter.worker import run_worker
@@ -290,6 +291,7 @@ def exercise_the_reporter() -> FakeApi:
     year = FinancialYear(2018)
     with ApiClient(settings, transport=api.transport()) as client:
         compile_annual(client, year)
+        compile_history(client, year)
         compile_ledger(client, year, date(2019, 3, 31))
         client.remedy_totals(year, year, group_by=["service", "type"], as_of=date(2019, 3, 31))
         client.teams(service="children", active_on=date(2019, 3, 31))

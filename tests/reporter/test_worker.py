@@ -11,7 +11,7 @@ from fake_api import FakeApi
 
 from services.reporter.api_models import Run
 from services.reporter.client import ApiClient, ApiUnavailable
-from services.reporter.output import annual_file_names, ledger_file_names
+from services.reporter.output import annual_file_names, annual_html_name, ledger_file_names
 from services.reporter.settings import ReporterSettings
 from services.reporter.worker import one_line, run_worker
 
@@ -39,6 +39,7 @@ def test_each_queued_run_is_compiled_uploaded_and_completed() -> None:
     assert {key: kind for key, (kind, _) in api.uploads.items()} == {
         (1, annual_json): "application/json",
         (1, annual_csv): "text/csv; charset=utf-8",
+        (1, annual_html_name("2018-19")): "text/html; charset=utf-8",
         (2, ledger_json): "application/json",
         (2, ledger_csv): "text/csv; charset=utf-8",
     }

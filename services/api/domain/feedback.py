@@ -76,8 +76,14 @@ class FeedbackFilters:
 
 
 def fingerprint(payload: BaseModel) -> str:
-    """A digest of the request as validated, so a retried POST is recognised as the same."""
-    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """A digest of the request as validated, so a retried POST is recognised as the same.
+
+    Absent and null fields count alike, so a field added to the API later does not make
+    yesterday's retry look different.
+    """
+    canonical = json.dumps(
+        payload.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
