@@ -53,8 +53,10 @@ async def _upsert(
     await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
 
 
-def _in_file_order(rows: list[TeamCreate] | list[NatureCreate]) -> list[dict[str, Any]]:
-    # Reports list teams and natures as the profile does, unless it says otherwise.
+def _in_file_order(
+    rows: list[ServiceAreaCreate] | list[TeamCreate] | list[NatureCreate],
+) -> list[dict[str, Any]]:
+    # Reports list services, teams and natures as the profile does, unless it says otherwise.
     return [
         row.model_dump() | ({} if "position" in row.model_fields_set else {"position": index})
         for index, row in enumerate(rows)
@@ -64,7 +66,7 @@ def _in_file_order(rows: list[TeamCreate] | list[NatureCreate]) -> list[dict[str
 async def load_profile(session: AsyncSession, path: Path) -> ProfileLoaded:
     """Insert or update every service, team and nature of the profile."""
     profile = read_profile(path)
-    await _upsert(session, ServiceArea, [s.model_dump() for s in profile.services], ["code"])
+    await _upsert(session, ServiceArea, _in_file_order(profile.services), ["code"])
     await _upsert(session, Team, _in_file_order(profile.teams), ["code"])
     await _upsert(session, Nature, _in_file_order(profile.natures), ["service", "code"])
     return ProfileLoaded(

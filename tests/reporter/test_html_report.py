@@ -37,10 +37,10 @@ YEAR = FinancialYear(2018)
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
 MAX_UPLOAD_BYTES = 1024 * 1024
-# The demo's service areas, in the API's order: (code, name).
+# The demo's service areas in the council profile's order, as the seed prints them.
 DEMO_SERVICES = (
-    ("adults", "Adult Social Care"),
     ("children", "Children's Social Care"),
+    ("adults", "Adult Social Care"),
     ("education", "Education"),
 )
 SECTION_HEADINGS = (

@@ -142,7 +142,13 @@ async def load_reference_index(session: AsyncSession) -> ReferenceIndex:
 
 async def list_services(session: AsyncSession) -> list[ServiceArea]:
     """All service areas by code."""
-    return list((await session.scalars(select(ServiceArea).order_by(col(ServiceArea.code)))).all())
+    return list(
+        (
+            await session.scalars(
+                select(ServiceArea).order_by(col(ServiceArea.position), col(ServiceArea.code))
+            )
+        ).all()
+    )
 
 
 async def create_service(session: AsyncSession, data: ServiceAreaCreate) -> ServiceArea:

@@ -14,6 +14,13 @@ class ServiceAreaBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
     complaint_procedure: ComplaintProcedure = Field(sa_type=enum_type(ComplaintProcedure))
+    position: Count = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        sa_column_kwargs={"server_default": "0"},
+        description="Order in the report.",
+    )
 
 
 class ServiceArea(ServiceAreaBase, table=True):
@@ -27,6 +34,7 @@ class ServiceAreaCreate(ServiceAreaBase, StrictModel):
 class ServiceAreaUpdate(StrictModel):
     name: Name | None = None
     complaint_procedure: ComplaintProcedure | None = None
+    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
 
 
 class ServiceAreaPublic(ServiceAreaBase):
