@@ -98,6 +98,29 @@ def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
         )
 
 
+def _profile(pid: int, svg: Path, seconds: int) -> subprocess.Popen[bytes]:
+    """Sample the API with py-spy while a case runs; needs permission to trace the process."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "200",
+            "--output",
+            str(svg),
+            "--format",
+            "speedscope" if svg.suffix == ".json" else "flamegraph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _wait(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -117,7 +140,7 @@ async def _max_id(url: str, table: str) -> int:
         await connection.close()
 
 
-def run(seconds: int, out: Path) -> dict[str, Any]:
+def run(seconds: int, out: Path, profile: Path | None = None) -> dict[str, Any]:
     """Run every case; return the results."""
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
@@ -149,11 +172,14 @@ def run(seconds: int, out: Path) -> dict[str, Any]:
         _wait(f"{base_url}/rows/1")
 
         results = [
-            wrk("create", "baseline", f"{base_url}/insert", "create.lua", ["base", ""], seconds),
-            wrk(
-                "create", "api", f"{api.base_url}/v1/feedback", "create.lua", ["api", key], seconds
-            ),
+            wrk("create", "baseline", f"{base_url}/insert", "create.lua", ["base", ""], seconds)
         ]
+        profiler = _profile(api.pid, profile, seconds) if profile and api.pid else None
+        results.append(
+            wrk("create", "api", f"{api.base_url}/v1/feedback", "create.lua", ["api", key], seconds)
+        )
+        if profiler is not None:
+            profiler.wait(timeout=60)
         api_max = asyncio.run(_max_id(url, "feedback_item"))
         base_max = asyncio.run(_max_id(url, "bench_baseline"))
         results += [
@@ -241,8 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--profile", type=Path, help="record the API under the create load with py-spy (SVG)"
+    )
     args = parser.parse_args(argv)
-    report = run(args.seconds, args.out)
+    report = run(args.seconds, args.out, args.profile)
     print(table(report))
     return 0 if all(t["met"] for t in report["targets"]) else 1
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -38,7 +39,25 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def get_session(request: Request) -> AsyncSession:
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection[Any]:
+    """The asyncpg connection under `session`, inside the session's transaction.
+
+    Hot paths send their statements on it directly, as prepared statements that asyncpg
+    caches per connection, without building and compiling SQLAlchemy constructs for each
+    request. The session still owns the transaction: it commits or rolls them back.
+    """
+    connection = await session.connection()
+    pooled = await connection.get_raw_connection()
+    adapted: Any = pooled.dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its own first statement; a
+    # statement sent on the driver before that would run outside the transaction.
+    if adapted._transaction is None:
+        await adapted._start_transaction()
+    driver: asyncpg.Connection[Any] = pooled.driver_connection
+    return driver
+
+
+async def get_session(request: Request) -> AsyncSession:
     """The request's session, opened by its route; the route commits or rolls back."""
     session: AsyncSession = request.state.session
     return session

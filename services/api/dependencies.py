@@ -15,17 +15,24 @@ from .settings import ClockTargets, Settings, get_targets
 from .working_calendar import CalendarCache
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
+async def get_clock_targets() -> ClockTargets:
+    """The working-day targets in force."""
+    return get_targets()
+
+
+# Dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop that
+# costs more than most of them do.
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-TargetsDep = Annotated[ClockTargets, Depends(get_targets)]
+TargetsDep = Annotated[ClockTargets, Depends(get_clock_targets)]
 
 
-def get_calendar_cache(request: Request) -> CalendarCache:
+async def get_calendar_cache(request: Request) -> CalendarCache:
     """The app's calendar cache."""
     cache: CalendarCache = request.app.state.calendar
     return cache
@@ -42,7 +49,7 @@ async def get_calendar(session: SessionDep, cache: CalendarCacheDep) -> WorkingC
 CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
 
 
-def page_limit(
+async def page_limit(
     settings: SettingsDep,
     limit: Annotated[int | None, Query(ge=1, description="Page size; at most the maximum.")] = None,
 ) -> int:
@@ -57,7 +64,7 @@ def page_limit(
 LimitDep = Annotated[int, Depends(page_limit)]
 
 
-def financial_year_param(
+async def financial_year_param(
     financial_year: Annotated[
         str | None, Query(description="Financial year such as 2018-19.", examples=["2018-19"])
     ] = None,
@@ -82,7 +89,7 @@ RunId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The report run's 
 IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]
 
 
-def if_match_header(
+async def if_match_header(
     if_match: Annotated[
         str | None,
         Header(

@@ -15,12 +15,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from .database import SessionDep
-from .models import ApiKey, AuditEvent
+from .database import SessionDep, driver_connection
+from .models import AuditEvent
 from .models.access import Role
 from .problems import ProblemError
 
@@ -155,6 +154,13 @@ async def record(
     )
 
 
+# Every request runs this: a prepared statement on the driver, not an ORM query.
+_KEY_LOOKUP = (
+    "SELECT id, name, role, member_person_id, revoked_at, expires_at "
+    "FROM api_key WHERE key_hash = $1"
+)
+
+
 async def authenticate(
     request: Request,
     session: SessionDep,
@@ -166,27 +172,23 @@ async def authenticate(
             "send an API key as `Authorization: Bearer ...`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = (
-        await session.scalars(
-            select(ApiKey).where(col(ApiKey.key_hash) == hash_key(credentials.credentials))
-        )
-    ).first()
+    db = await driver_connection(session)
+    key = await db.fetchrow(_KEY_LOOKUP, hash_key(credentials.credentials))
     now = datetime.now(UTC)
     if (
         key is None
-        or key.id is None
-        or key.revoked_at is not None
-        or (key.expires_at is not None and key.expires_at <= now)
+        or key["revoked_at"] is not None
+        or (key["expires_at"] is not None and key["expires_at"] <= now)
     ):
         raise Unauthorized(
             "the API key is unknown, expired or revoked",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     return Actor(
-        key_id=key.id,
-        name=key.name,
-        role=key.role,
-        member_person_id=key.member_person_id,
+        key_id=key["id"],
+        name=key["name"],
+        role=Role(key["role"]),
+        member_person_id=key["member_person_id"],
         request_id=getattr(request.state, "request_id", None),
     )
 

@@ -10,26 +10,41 @@ is kept per client key for a while; a retry gets it back; the same key with anot
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, get_args, get_origin
 
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from .database import driver_connection
 from .models.idempotency import IdempotencyRecord
 from .problems import BadRequest, Conflict, Invalid
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _KEPT_HEADERS = ("content-type", "location", "etag")
+
+
+# Statements of every idempotent POST, sent as prepared statements on the driver.
+_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
+_STORED = (
+    "SELECT fingerprint, status_code, headers, body, expires_at <= now() AS expired "
+    "FROM idempotency_record WHERE client = $1 AND key = $2"
+)
+_FORGET = "DELETE FROM idempotency_record WHERE client = $1 AND key = $2"
+_KEEP = (
+    "INSERT INTO idempotency_record "
+    "(client, key, fingerprint, status_code, headers, body, expires_at) "
+    "VALUES ($1, $2, $3, $4, $5::jsonb, $6, now() + make_interval(secs => $7))"
+)
 
 
 @dataclass(frozen=True)
@@ -56,44 +71,44 @@ async def _begin(session: AsyncSession, request: Request) -> Response | _Claim |
     fingerprint = hashlib.sha256(
         b"\n".join([request.method.encode(), request.url.path.encode(), body])
     ).hexdigest()
+    db = await driver_connection(session)
     # Held until this transaction ends: a concurrent retry of the same key cannot get it.
-    locked = await session.scalar(
-        select(func.pg_try_advisory_xact_lock(func.hashtextextended(client + key, 0)))
-    )
-    if not locked:
+    # The record is read by a statement of its own, after the lock: a statement's snapshot
+    # is taken as it starts, and one taken before the lock could miss a first request that
+    # committed meanwhile.
+    if not await db.fetchval(_LOCK, client + key):
         raise Conflict(
             "a request with this Idempotency-Key is still being processed; retry shortly",
             field=HEADER,
             headers={"Retry-After": "1"},
         )
-    stored = await session.get(IdempotencyRecord, (client, key))
-    if stored is not None and stored.expires_at <= datetime.now(UTC):
-        await session.delete(stored)
-        await session.flush()
+    stored = await db.fetchrow(_STORED, client, key)
+    if stored is not None and stored["expired"]:
+        await db.execute(_FORGET, client, key)
         stored = None
     if stored is None:
         return _Claim(client, key, fingerprint)
-    if stored.fingerprint != fingerprint:
+    if stored["fingerprint"] != fingerprint:
         raise Invalid("this Idempotency-Key was first used with a different request", field=HEADER)
     return Response(
-        content=stored.body,
-        status_code=stored.status_code,
-        headers={**stored.headers, "Idempotent-Replayed": "true"},
+        content=stored["body"],
+        status_code=stored["status_code"],
+        headers={**stored["headers"], "Idempotent-Replayed": "true"},
     )
 
 
 async def _keep(session: AsyncSession, claim: _Claim, response: Response, ttl: timedelta) -> None:
     headers = {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers}
-    await session.execute(
-        insert(IdempotencyRecord).values(
-            client=claim.client,
-            key=claim.key,
-            fingerprint=claim.fingerprint,
-            status_code=response.status_code,
-            headers=headers,
-            body=bytes(response.body),
-            expires_at=datetime.now(UTC) + ttl,
-        )
+    db = await driver_connection(session)
+    await db.execute(
+        _KEEP,
+        claim.client,
+        claim.key,
+        claim.fingerprint,
+        response.status_code,
+        json.dumps(headers),
+        bytes(response.body),
+        ttl.total_seconds(),
     )
 
 

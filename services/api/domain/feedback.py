@@ -8,18 +8,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..clock import WorkingCalendar
+from ..database import driver_connection
 from ..financial_year import FinancialYear
 from ..lifecycle import EventFact, Lifecycle, RuleViolation, clock_rule, replay
-from ..models import FeedbackEvent, FeedbackItem, Person
+from ..models import FeedbackEvent, FeedbackItem
 from ..models.base import council_today
 from ..models.enums import (
     ComplaintProcedure,
@@ -32,14 +33,16 @@ from ..models.feedback import (
     ComplaintCreate,
     ComplimentCreate,
     FeedbackEventCreate,
+    FeedbackPublic,
     FeedbackUpdate,
     MemberEnquiryCreate,
 )
 from ..models.people import PersonCreate
 from ..problems import Conflict, Invalid, NotFound
+from ..security import Actor, changed_fields
 from ..settings import ClockTargets
 from ..versions import check_version
-from .reference import Placement, check_placement
+from .reference import Placement, check_placement, judge_placement
 
 AnyFeedbackCreate = ComplaintCreate | ComplimentCreate | MemberEnquiryCreate
 
@@ -131,23 +134,6 @@ def _check_backfill(payload: AnyFeedbackCreate) -> None:
         raise Invalid("an outcome is recorded with the response (responded_on)", field="outcome")
 
 
-async def _insert_person(session: AsyncSession, person: PersonCreate | None) -> int | None:
-    if person is None:
-        return None
-    person_id = await session.scalar(
-        insert(Person).values(**person.model_dump()).returning(col(Person.id))
-    )
-    assert isinstance(person_id, int)
-    return person_id
-
-
-async def _check_enquirer(session: AsyncSession, payload: MemberEnquiryCreate) -> None:
-    if (payload.enquirer is None) == (payload.enquirer_id is None):
-        raise Invalid("give the enquirer or an enquirer_id, not both", field="enquirer")
-    if payload.enquirer_id is not None and await session.get(Person, payload.enquirer_id) is None:
-        raise Invalid(f"no person {payload.enquirer_id}", field="enquirer_id")
-
-
 async def _find_by_source(session: AsyncSession, source: str, ref: str) -> FeedbackItem | None:
     query = select(FeedbackItem).where(
         col(FeedbackItem.source_system) == source,
@@ -202,8 +188,86 @@ def prepare_item(
     return PreparedItem(values, events, digest)
 
 
-class _LostRace(Exception):
-    """Another request inserted the same source and reference first."""
+# One round trip gathers what creating an item needs to know: the transaction's time (the
+# database's now(), so created_at is what a default would have given), ids drawn ahead so the
+# whole row is known before it is written, placement facts, a held item and the enquirer.
+_CREATE_CONTEXT = """
+SELECT now() AS now,
+       nextval('feedback_item_id_seq') AS item_id,
+       CASE WHEN $6 THEN nextval('person_id_seq') END AS person_id,
+       CASE WHEN $7 THEN nextval('person_id_seq') END AS enquirer_new_id,
+       s.complaint_procedure,
+       t.service AS team_service, t.active_from, t.active_to,
+       n.code IS NOT NULL AS nature_known,
+       held.id AS held_id,
+       $8::integer IS NULL OR EXISTS (SELECT FROM person WHERE id = $8) AS enquirer_known
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN service_area AS s ON s.code = $1
+LEFT JOIN team AS t ON t.code = $2
+LEFT JOIN nature AS n ON n.service = s.code AND n.code = $3
+LEFT JOIN feedback_item AS held ON held.source_system = $4 AND held.external_ref = $5
+"""
+
+_PERSON_COLUMNS = ("name", "email", "phone", "address")
+
+
+@cache
+def _item_columns() -> tuple[str, ...]:
+    return tuple(column.name for column in FeedbackItem.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _person_insert(alias: str, first: int, id_name: str, condition: str) -> str:
+    names = ", ".join(_PERSON_COLUMNS)
+    values = ", ".join(f"${first + i}::text" for i in range(len(_PERSON_COLUMNS)))
+    return (
+        f"{alias} AS (INSERT INTO person (id, {names}) "
+        f"SELECT item.{id_name}, {values} FROM item WHERE {condition})"
+    )
+
+
+@cache
+def _create_statement(audited: bool) -> str:
+    """Item, people, events and audit row in one statement, all or nothing.
+
+    A concurrent create of the same source and reference makes the item insert do nothing,
+    and with it every insert that reads from it.
+    """
+    columns = _item_columns()
+    n = len(columns)
+    placeholders = ", ".join(f"${i}" for i in range(1, n + 1))
+    parts = [
+        f"item AS (INSERT INTO feedback_item ({', '.join(columns)}) VALUES ({placeholders}) "
+        "ON CONFLICT (source_system, external_ref) DO NOTHING "
+        "RETURNING id, person_id, enquirer_id)",
+        _person_insert("person_row", n + 1, "person_id", "item.person_id IS NOT NULL"),
+        # The enquirer may be a person already held, named by enquirer_id.
+        _person_insert("enquirer_row", n + 5, "enquirer_id", f"${n + 12}::boolean"),
+        "events AS (INSERT INTO feedback_event (item_id, type, occurred_on, actor) "
+        f"SELECT item.id, e.type, e.day, ${n + 9}::text FROM item, "
+        f"unnest(${n + 10}::text[], ${n + 11}::date[]) AS e (type, day))",
+    ]
+    if audited:
+        parts.append(
+            "audit AS (INSERT INTO audit_event "
+            "(key_name, role, request_id, action, resource_type, resource_id, changes) "
+            f"SELECT a.key_name, a.role, a.request_id, 'create', 'feedback_item', "
+            "item.id::text, a.changes FROM item, "
+            f"jsonb_to_record(${n + 13}::jsonb) AS a "
+            "(key_name text, role text, request_id text, changes jsonb))"
+        )
+    return "WITH " + ",\n".join(parts) + "\nSELECT count(*) FROM item"
+
+
+def _person_values(person: PersonCreate | None) -> list[str | None]:
+    if person is None:
+        return [None] * len(_PERSON_COLUMNS)
+    return [getattr(person, name) for name in _PERSON_COLUMNS]
+
+
+async def _held_item(session: AsyncSession, source: str, ref: str, digest: str) -> FeedbackPublic:
+    held = await _find_by_source(session, source, ref)
+    assert held is not None
+    return FeedbackPublic.model_validate(_same_or_conflict(held, digest))
 
 
 async def create_item(
@@ -211,52 +275,98 @@ async def create_item(
     payload: AnyFeedbackCreate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
-) -> tuple[FeedbackItem, bool]:
+    recorded_by: Actor | None = None,
+) -> tuple[FeedbackPublic, bool]:
     """Create an item, or return the one already held for its source and reference.
 
-    Returns the item and whether it was created. The same reference with different
-    details is a Conflict; a concurrent duplicate never makes a second row.
+    Returns the item and whether it was created; `recorded_by` gets the audit row, written
+    with the item. The same reference with different details is a Conflict; a concurrent
+    duplicate never makes a second row. Two round trips: what the rules need, then the write.
     """
+    db = await driver_connection(session)
     nature = payload.nature if isinstance(payload, ComplaintCreate) else None
-    placement = await check_placement(
-        session, service=payload.service, team=payload.team, on=payload.received_on, nature=nature
+    enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
+    enquirer = enquiry.enquirer if enquiry is not None else None
+    context = await db.fetchrow(
+        _CREATE_CONTEXT,
+        payload.service,
+        payload.team,
+        nature,
+        payload.source_system,
+        payload.external_ref,
+        payload.person is not None,
+        enquirer is not None,
+        enquiry.enquirer_id if enquiry is not None else None,
     )
-    if isinstance(payload, MemberEnquiryCreate):
-        await _check_enquirer(session, payload)
+    assert context is not None
+    if context["complaint_procedure"] is None:
+        raise Invalid(f"unknown service area `{payload.service}`", field="service")
+    team_service = context["team_service"]
+    placement = judge_placement(
+        payload.service,
+        payload.team,
+        payload.received_on,
+        nature,
+        procedure=ComplaintProcedure(context["complaint_procedure"]),
+        team_row=None
+        if team_service is None
+        else (team_service, context["active_from"], context["active_to"]),
+        nature_known=context["nature_known"],
+    )
+    if enquiry is not None:
+        if (enquiry.enquirer is None) == (enquiry.enquirer_id is None):
+            raise Invalid("give the enquirer or an enquirer_id, not both", field="enquirer")
+        if not context["enquirer_known"]:
+            raise Invalid(f"no person {enquiry.enquirer_id}", field="enquirer_id")
     prepared = prepare_item(payload, placement, calendar, targets)
-    digest = prepared.fingerprint
-    existing = await _find_by_source(session, payload.source_system, payload.external_ref)
-    if existing is not None:
-        return _same_or_conflict(existing, digest), False
-    values, events = dict(prepared.values), prepared.events
-    try:
-        async with session.begin_nested():
-            values["person_id"] = await _insert_person(session, payload.person)
-            if isinstance(payload, MemberEnquiryCreate) and payload.enquirer is not None:
-                values["enquirer_id"] = await _insert_person(session, payload.enquirer)
-            statement = (
-                insert(FeedbackItem)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["source_system", "external_ref"])
-                .returning(FeedbackItem)
-            )
-            item = (await session.scalars(statement)).first()
-            if item is None:
-                raise _LostRace
-    except _LostRace:
-        winner = await _find_by_source(session, payload.source_system, payload.external_ref)
-        assert winner is not None
-        return _same_or_conflict(winner, digest), False
-
-    actor = payload.source_system
-    await session.execute(
-        insert(FeedbackEvent).values(
-            [
-                {"item_id": item.id, "type": e.type, "occurred_on": e.occurred_on, "actor": actor}
-                for e in events
-            ]
+    if context["held_id"] is not None:
+        held = await _held_item(
+            session, payload.source_system, payload.external_ref, prepared.fingerprint
         )
+        return held, False
+
+    now = context["now"]
+    row = dict.fromkeys(_item_columns()) | prepared.values
+    row |= {
+        "id": context["item_id"],
+        "person_id": context["person_id"],
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if row["legal_hold"] is None:
+        row["legal_hold"] = False
+    if context["enquirer_new_id"] is not None:
+        row["enquirer_id"] = context["enquirer_new_id"]
+    item = FeedbackPublic.model_validate(row)
+    audit = None
+    if recorded_by is not None:
+        audit = json.dumps(
+            {
+                "key_name": recorded_by.name,
+                "role": recorded_by.role.value,
+                "request_id": recorded_by.request_id,
+                "changes": changed_fields(None, item.model_dump(mode="json")),
+            }
+        )
+    events = prepared.events
+    written = await db.fetchval(
+        _create_statement(recorded_by is not None),
+        *[row[name] for name in _item_columns()],
+        *_person_values(payload.person),
+        *_person_values(enquirer),
+        payload.source_system,
+        [e.type.value for e in events],
+        [e.occurred_on for e in events],
+        enquirer is not None,
+        *([audit] if audit is not None else []),
     )
+    if not written:
+        # Another request created the same source and reference since the first query.
+        held = await _held_item(
+            session, payload.source_system, payload.external_ref, prepared.fingerprint
+        )
+        return held, False
     return item, True
 
 
@@ -268,6 +378,20 @@ async def get_item(
     if item is None:
         raise NotFound(f"no feedback item {item_id}")
     return item
+
+
+@cache
+def _read_statement() -> str:
+    return f"SELECT {', '.join(_item_columns())} FROM feedback_item WHERE id = $1"
+
+
+async def read_item(session: AsyncSession, item_id: int) -> FeedbackPublic:
+    """One item as the API shows it, or NotFound: one prepared statement."""
+    db = await driver_connection(session)
+    row = await db.fetchrow(_read_statement(), item_id)
+    if row is None:
+        raise NotFound(f"no feedback item {item_id}")
+    return FeedbackPublic.model_validate(dict(row))
 
 
 async def list_items(

@@ -59,7 +59,7 @@ def _for_portal(actor: Actor, payload: FeedbackCreateModel) -> FeedbackCreateMod
     return payload.model_copy(update={"enquirer_id": actor.member_person_id})
 
 
-def check_visible(actor: Actor, item: FeedbackItem) -> None:
+def check_visible(actor: Actor, item: FeedbackItem | FeedbackPublic) -> None:
     """Another member's enquiry answers as a missing one would, so ids reveal nothing."""
     if actor.is_portal and (
         item.kind is not FeedbackKind.member_enquiry or item.enquirer_id != actor.member_person_id
@@ -96,15 +96,13 @@ async def create_feedback(
     held (200) when the body is the same, and 409 when it differs.
     """
     payload = _for_portal(actor, payload)
-    item, created = await domain.create_item(session, payload, calendar, targets)
-    if created:
-        await actor.record(session, "create", "feedback_item", item.id, after=snapshot(item))
-    else:
+    item, created = await domain.create_item(session, payload, calendar, targets, actor)
+    if not created:
         check_visible(actor, item)
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = str(request.url_for("get_feedback", item_id=item.id))
     response.headers["ETag"] = etag(item.version)
-    return FeedbackPublic.model_validate(item)
+    return item
 
 
 _ONE_ITEM = {
@@ -216,10 +214,10 @@ async def get_feedback(
     item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor, response: Response
 ) -> FeedbackPublic:
     """One item, with its status and clock; its ETag is what a PATCH sends as If-Match."""
-    item = await domain.get_item(session, item_id)
+    item = await domain.read_item(session, item_id)
     check_visible(actor, item)
     response.headers["ETag"] = etag(item.version)
-    return FeedbackPublic.model_validate(item)
+    return item
 
 
 @router.patch(
