@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from .database import driver_connection
 from .demo_data import DEMO_SOURCE, demo_cases
 from .domain.access import create_key
 from .domain.escalations import create_escalation, create_remedy
@@ -56,13 +57,12 @@ async def demo_keys(session: AsyncSession) -> dict[str, str]:
 async def load_demo(session: AsyncSession) -> DemoLoaded:
     """Load the demo profile and cases through the same rules as the API; safe to run twice."""
     await load_profile(session, DEMO_PROFILE)
-    calendar = await CalendarCache().get(session)
+    db = await driver_connection(session)
+    calendar = await CalendarCache().get(db)
     targets = get_targets()
     created = held = escalations = remedies = 0
     for case in demo_cases():
-        item, is_new = await create_item(
-            session, _ITEM.validate_python(case.item), calendar, targets
-        )
+        item, is_new = await create_item(db, _ITEM.validate_python(case.item), calendar, targets)
         if not is_new:
             held += 1
             continue

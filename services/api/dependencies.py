@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 
 from .clock import WorkingCalendar
-from .database import SessionDep
+from .database import get_work
 from .financial_year import FinancialYear
 from .models.base import NotAJsonWord
 from .problems import Invalid, PreconditionFailed, PreconditionRequired
@@ -41,9 +41,9 @@ async def get_calendar_cache(request: Request) -> CalendarCache:
 CalendarCacheDep = Annotated[CalendarCache, Depends(get_calendar_cache)]
 
 
-async def get_calendar(session: SessionDep, cache: CalendarCacheDep) -> WorkingCalendar:
+async def get_calendar(request: Request, cache: CalendarCacheDep) -> WorkingCalendar:
     """The working calendar in force."""
-    return await cache.get(session)
+    return await cache.get(await get_work(request).driver())
 
 
 CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .database import make_engine, make_sessionmaker
+from .database import make_engine, make_pool, make_sessionmaker, pooled_work
 from .limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
 from .observability import install_observability
 from .problems import install_problem_handlers, problem_responses
@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.session_factory = app.state.sessionmaker
+        pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
+        app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
         purger = asyncio.create_task(
             purge_idempotency_records(app.state.sessionmaker, settings.idempotency_purge_seconds)
         )
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             purger.cancel()
+            await pool.close()
             await engine.dispose()
 
     app = FastAPI(

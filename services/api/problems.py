@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -276,6 +277,33 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InterfaceError, _unavailable)
     app.add_exception_handler(ConnectionError, _unavailable)
     app.add_exception_handler(OSError, _unavailable)
+
+    @app.exception_handler(asyncpg.IntegrityConstraintViolationError)
+    async def _driver_integrity(
+        request: Request, exc: asyncpg.IntegrityConstraintViolationError
+    ) -> JSONResponse:
+        logger.warning(
+            "integrity error on %s (%s)", request.url.path, exc.constraint_name or "unknown"
+        )
+        return problem_response(
+            409,
+            Conflict.title,
+            "the change conflicts with data written meanwhile; read it again and retry",
+            slug=Conflict.slug,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(asyncpg.PostgresError)
+    async def _driver(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+        sqlstate = str(exc.sqlstate or "")
+        if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+            return await _unavailable(request, exc)
+        logger.exception("database error on %s", request.url.path, exc_info=exc)
+        return problem_response(
+            500, ProblemError.title, None, slug=ProblemError.slug, instance=request.url.path
+        )
+
+    app.add_exception_handler(asyncpg.InterfaceError, _unavailable)
 
     @app.exception_handler(DBAPIError)
     async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .database import SessionDep, driver_connection
+from .database import get_work
 from .models import AuditEvent
 from .models.access import Role
 from .problems import ProblemError
@@ -163,7 +163,6 @@ _KEY_LOOKUP = (
 
 async def authenticate(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     """The actor behind the request's key; 401 for no key, an unknown, expired or revoked one."""
@@ -172,7 +171,7 @@ async def authenticate(
             "send an API key as `Authorization: Bearer ...`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    db = await driver_connection(session)
+    db = await get_work(request).driver()
     key = await db.fetchrow(_KEY_LOOKUP, hash_key(credentials.credentials))
     now = datetime.now(UTC)
     if (

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
@@ -24,9 +24,11 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from .database import driver_connection
+from .database import SessionWork, Work, session_work
 from .models.idempotency import IdempotencyRecord
 from .problems import BadRequest, Conflict, Invalid
+
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -59,7 +61,7 @@ def _client(request: Request) -> str:
     return hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
 
 
-async def _begin(session: AsyncSession, request: Request) -> Response | _Claim | None:
+async def _begin(work: Work, request: Request) -> Response | _Claim | None:
     """The stored response of a retry, a claim on a new key, or None without a key."""
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
@@ -71,7 +73,7 @@ async def _begin(session: AsyncSession, request: Request) -> Response | _Claim |
     fingerprint = hashlib.sha256(
         b"\n".join([request.method.encode(), request.url.path.encode(), body])
     ).hexdigest()
-    db = await driver_connection(session)
+    db = await work.driver()
     # Held until this transaction ends: a concurrent retry of the same key cannot get it.
     # The record is read by a statement of its own, after the lock: a statement's snapshot
     # is taken as it starts, and one taken before the lock could miss a first request that
@@ -97,9 +99,9 @@ async def _begin(session: AsyncSession, request: Request) -> Response | _Claim |
     )
 
 
-async def _keep(session: AsyncSession, claim: _Claim, response: Response, ttl: timedelta) -> None:
+async def _keep(work: Work, claim: _Claim, response: Response, ttl: timedelta) -> None:
     headers = {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers}
-    db = await driver_connection(session)
+    db = await work.driver()
     await db.execute(
         _KEEP,
         claim.client,
@@ -159,34 +161,61 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+_ON_DRIVER = "__runs_on_driver__"
+
+
+def on_driver(*, read_only: bool = False) -> Callable[[EndpointT], EndpointT]:
+    """Mark a route to run on a pooled asyncpg connection instead of an ORM session.
+
+    Such a route uses `request.state.work` (and dependencies that do) but no session; a
+    read-only one sends its statements without BEGIN and COMMIT.
+    """
+
+    def mark(endpoint: EndpointT) -> EndpointT:
+        setattr(endpoint, _ON_DRIVER, "read" if read_only else "write")
+        return endpoint
+
+    return mark
+
+
 class TransactionalRoute(APIRoute):
-    """Runs each request in one session, committed only when the response is a success."""
+    """Runs each request in one transaction, committed only when the response is a success."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
         repeatable = _list_query_names(self.dependant)
+        mode = getattr(self.endpoint, _ON_DRIVER, None)
 
         async def in_transaction(request: Request) -> Response:
             _check_parameters(request, known, repeatable)
-            ttl = timedelta(hours=request.app.state.settings.idempotency_hours)
-            async with request.app.state.session_factory() as session:
-                request.state.session = session
+            state = request.app.state
+            ttl = timedelta(hours=state.settings.idempotency_hours)
+            # An app run without its lifespan (under test) has no pool: sessions serve all.
+            pooled = getattr(state, "driver_work", None)
+            if mode is None or pooled is None:
+                opened = session_work(state.session_factory)(mode == "read")
+            else:
+                opened = pooled(mode == "read")
+            async with opened as work:
+                request.state.work = work
+                if isinstance(work, SessionWork):
+                    request.state.session = work.session
                 try:
-                    started = await _begin(session, request)
+                    started = await _begin(work, request)
                     if isinstance(started, Response):
-                        await session.rollback()
+                        await work.rollback()
                         return started
                     response = await handler(request)
                     if response.status_code >= 400:
-                        await session.rollback()
+                        await work.rollback()
                         return response
                     if isinstance(started, _Claim):
-                        await _keep(session, started, response, ttl)
-                    await session.commit()
+                        await _keep(work, started, response, ttl)
+                    await work.commit()
                     return response
                 except BaseException:
-                    await session.rollback()
+                    await work.rollback()
                     raise
 
         return in_transaction

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from .clock import WorkingCalendar, bank_holidays_england_and_wales
-from .models import NonWorkingDay
+from .database import driver_connection
 
 
 @lru_cache(maxsize=1)
@@ -27,11 +27,13 @@ class CalendarCache:
         self._calendar: WorkingCalendar | None = None
         self._loaded_at = 0.0
 
-    async def get(self, session: AsyncSession) -> WorkingCalendar:
+    async def get(self, db: asyncpg.Connection[Any] | AsyncSession) -> WorkingCalendar:
         """The calendar, reloaded from the database when older than the TTL."""
         now = time.monotonic()
         if self._calendar is None or now - self._loaded_at > self.ttl_seconds:
-            days = (await session.execute(select(col(NonWorkingDay.day)))).scalars().all()
+            if isinstance(db, AsyncSession):
+                db = await driver_connection(db)
+            days = [row["day"] for row in await db.fetch("SELECT day FROM non_working_day")]
             self._calendar = WorkingCalendar(_bank_holidays() | frozenset(days))
             self._loaded_at = now
         return self._calendar

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..clock import WorkingCalendar
-from ..database import driver_connection
 from ..financial_year import FinancialYear
 from ..lifecycle import EventFact, Lifecycle, RuleViolation, clock_rule, replay
 from ..models import FeedbackEvent, FeedbackItem
@@ -264,14 +264,27 @@ def _person_values(person: PersonCreate | None) -> list[str | None]:
     return [getattr(person, name) for name in _PERSON_COLUMNS]
 
 
-async def _held_item(session: AsyncSession, source: str, ref: str, digest: str) -> FeedbackPublic:
-    held = await _find_by_source(session, source, ref)
+@cache
+def _held_statement() -> str:
+    columns = ", ".join(_item_columns())
+    return f"SELECT {columns} FROM feedback_item WHERE source_system = $1 AND external_ref = $2"
+
+
+async def _held_item(
+    db: asyncpg.Connection[Any], source: str, ref: str, digest: str
+) -> FeedbackPublic:
+    held = await db.fetchrow(_held_statement(), source, ref)
     assert held is not None
-    return FeedbackPublic.model_validate(_same_or_conflict(held, digest))
+    if held["request_fingerprint"] != digest:
+        raise Conflict(
+            f"{source} reference {ref!r} is already item {held['id']} with different details",
+            field="external_ref",
+        )
+    return FeedbackPublic.model_validate(dict(held))
 
 
 async def create_item(
-    session: AsyncSession,
+    db: asyncpg.Connection[Any],
     payload: AnyFeedbackCreate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
@@ -283,7 +296,6 @@ async def create_item(
     with the item. The same reference with different details is a Conflict; a concurrent
     duplicate never makes a second row. Two round trips: what the rules need, then the write.
     """
-    db = await driver_connection(session)
     nature = payload.nature if isinstance(payload, ComplaintCreate) else None
     enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
     enquirer = enquiry.enquirer if enquiry is not None else None
@@ -321,7 +333,7 @@ async def create_item(
     prepared = prepare_item(payload, placement, calendar, targets)
     if context["held_id"] is not None:
         held = await _held_item(
-            session, payload.source_system, payload.external_ref, prepared.fingerprint
+            db, payload.source_system, payload.external_ref, prepared.fingerprint
         )
         return held, False
 
@@ -364,7 +376,7 @@ async def create_item(
     if not written:
         # Another request created the same source and reference since the first query.
         held = await _held_item(
-            session, payload.source_system, payload.external_ref, prepared.fingerprint
+            db, payload.source_system, payload.external_ref, prepared.fingerprint
         )
         return held, False
     return item, True
@@ -385,9 +397,8 @@ def _read_statement() -> str:
     return f"SELECT {', '.join(_item_columns())} FROM feedback_item WHERE id = $1"
 
 
-async def read_item(session: AsyncSession, item_id: int) -> FeedbackPublic:
+async def read_item(db: asyncpg.Connection[Any], item_id: int) -> FeedbackPublic:
     """One item as the API shows it, or NotFound: one prepared statement."""
-    db = await driver_connection(session)
     row = await db.fetchrow(_read_statement(), item_id)
     if row is None:
         raise NotFound(f"no feedback item {item_id}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
-from ..database import SessionDep
+from ..database import SessionDep, get_work
 from ..dependencies import (
     CalendarDep,
     CodeFilter,
@@ -38,7 +38,7 @@ from ..models.feedback import (
 from ..pagination import decode_cursor, paginate
 from ..problems import NotFound, problem_responses
 from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
-from ..transactions import TransactionalRoute
+from ..transactions import TransactionalRoute, on_driver
 from ..versions import etag
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"], route_class=TransactionalRoute)
@@ -81,11 +81,11 @@ def snapshot(item: FeedbackItem) -> dict[str, Any]:
         **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
 )
+@on_driver()
 async def create_feedback(
     payload: Annotated[FeedbackCreate, Body()],
     request: Request,
     response: Response,
-    session: SessionDep,
     calendar: CalendarDep,
     targets: TargetsDep,
     actor: CrmOrPortalActor,
@@ -96,11 +96,13 @@ async def create_feedback(
     held (200) when the body is the same, and 409 when it differs.
     """
     payload = _for_portal(actor, payload)
-    item, created = await domain.create_item(session, payload, calendar, targets, actor)
+    db = await get_work(request).driver()
+    item, created = await domain.create_item(db, payload, calendar, targets, actor)
     if not created:
         check_visible(actor, item)
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = str(request.url_for("get_feedback", item_id=item.id))
+    # What url_for("get_feedback") gives, without searching the routes on every create.
+    response.headers["Location"] = f"{request.base_url}v1/feedback/{item.id}"
     response.headers["ETag"] = etag(item.version)
     return item
 
@@ -210,11 +212,12 @@ async def list_feedback(
 @router.get(
     "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
 )
+@on_driver(read_only=True)
 async def get_feedback(
-    item_id: ItemId, session: SessionDep, actor: CrmOrPortalActor, response: Response
+    item_id: ItemId, request: Request, actor: CrmOrPortalActor, response: Response
 ) -> FeedbackPublic:
     """One item, with its status and clock; its ETag is what a PATCH sends as If-Match."""
-    item = await domain.read_item(session, item_id)
+    item = await domain.read_item(await get_work(request).driver(), item_id)
     check_visible(actor, item)
     response.headers["ETag"] = etag(item.version)
     return item
