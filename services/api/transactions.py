@@ -38,7 +38,8 @@ _KEPT_HEADERS = ("content-type", "location", "etag")
 # Statements of every idempotent POST, sent as prepared statements on the driver.
 _LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
 _STORED = (
-    "SELECT fingerprint, status_code, headers, body, expires_at <= now() AS expired "
+    # As text: a pooled connection and an SQLAlchemy one decode jsonb differently.
+    "SELECT fingerprint, status_code, headers::text, body, expires_at <= now() AS expired "
     "FROM idempotency_record WHERE client = $1 AND key = $2"
 )
 _FORGET = "DELETE FROM idempotency_record WHERE client = $1 AND key = $2"
@@ -95,7 +96,7 @@ async def _begin(work: Work, request: Request) -> Response | _Claim | None:
     return Response(
         content=stored["body"],
         status_code=stored["status_code"],
-        headers={**stored["headers"], "Idempotent-Replayed": "true"},
+        headers={**json.loads(stored["headers"]), "Idempotent-Replayed": "true"},
     )
 
 
