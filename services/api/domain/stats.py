@@ -1,14 +1,18 @@
 """Statistics aggregated in SQL: each function is one query whose result grows with the number
-of teams and categories, never with the number of items."""
+of teams and categories, never with the number of items.
+
+Each query is built by a `..._statement(s)` function and run by the function of the same name
+without the suffix, so the statements can be inspected (EXPLAIN) and timed on their own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -40,6 +44,9 @@ from ..models.stats import (
     RemedyTotalRow,
     TimelinessRow,
 )
+
+# A query of any columns.
+Statement: TypeAlias = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,25 @@ def _item_filters(
     return conditions
 
 
+def feedback_counts_statement(
+    years: YearRange,
+    group_by: list[FeedbackDimension],
+    *,
+    service: str | None = None,
+    team: str | None = None,
+    kind: FeedbackKind | None = None,
+) -> Statement:
+    """The query of `feedback_counts`."""
+    fy = _fy_start(col(FeedbackItem.received_on)).label("fy")
+    dims = [_item_dimension(d) for d in group_by]
+    return (
+        select(fy, *dims, func.count().label("count"))
+        .where(*_item_filters(years, service, team, kind))
+        .group_by(fy, *dims)
+        .order_by(fy, *dims)
+    )
+
+
 async def feedback_counts(
     session: AsyncSession,
     years: YearRange,
@@ -107,33 +133,25 @@ async def feedback_counts(
     kind: FeedbackKind | None = None,
 ) -> list[FeedbackCountRow]:
     """Items received per financial year, grouped by the chosen dimensions."""
-    fy = _fy_start(col(FeedbackItem.received_on)).label("fy")
-    dims = [_item_dimension(d) for d in group_by]
-    query = (
-        select(fy, *dims, func.count().label("count"))
-        .where(*_item_filters(years, service, team, kind))
-        .group_by(fy, *dims)
-        .order_by(fy, *dims)
-    )
+    query = feedback_counts_statement(years, group_by, service=service, team=team, kind=kind)
     rows = (await session.execute(query)).mappings().all()
     return [
         FeedbackCountRow.model_validate({**row, "financial_year": _slug(row["fy"])}) for row in rows
     ]
 
 
-async def timeliness(
-    session: AsyncSession,
+def timeliness_statement(
     years: YearRange,
     kind: FeedbackKind,
     within: int,
     group_by: list[FeedbackDimension],
     *,
     service: str | None = None,
-) -> list[TimelinessRow]:
-    """Of each year's items of a kind, how many were answered within `within` working days."""
+) -> Statement:
+    """The query of `timeliness`."""
     fy = _fy_start(col(FeedbackItem.received_on)).label("fy")
     dims = [_item_dimension(d) for d in group_by]
-    query = (
+    return (
         select(
             fy,
             *dims,
@@ -147,6 +165,19 @@ async def timeliness(
         .group_by(fy, *dims)
         .order_by(fy, *dims)
     )
+
+
+async def timeliness(
+    session: AsyncSession,
+    years: YearRange,
+    kind: FeedbackKind,
+    within: int,
+    group_by: list[FeedbackDimension],
+    *,
+    service: str | None = None,
+) -> list[TimelinessRow]:
+    """Of each year's items of a kind, how many were answered within `within` working days."""
+    query = timeliness_statement(years, kind, within, group_by, service=service)
     rows = (await session.execute(query)).mappings().all()
     return [
         TimelinessRow.model_validate(
@@ -177,15 +208,14 @@ def _escalation_dimension(name: EscalationDimension) -> ColumnElement[Any]:
     return col(getattr(Escalation, name.value)).label(name.value)
 
 
-async def escalation_counts(
-    session: AsyncSession,
+def escalation_counts_statement(
     years: YearRange,
     group_by: list[EscalationDimension],
     *,
     service: str | None = None,
     stage: EscalationStage | None = None,
-) -> list[EscalationCountRow]:
-    """Escalations per financial year of opening, grouped by the chosen dimensions."""
+) -> Statement:
+    """The query of `escalation_counts`."""
     fy = _fy_start(col(Escalation.opened_on)).label("fy")
     dims = [_escalation_dimension(d) for d in group_by]
     query = (
@@ -199,6 +229,19 @@ async def escalation_counts(
         query = query.where(col(FeedbackItem.service) == service)
     if stage is not None:
         query = query.where(col(Escalation.stage) == stage)
+    return query
+
+
+async def escalation_counts(
+    session: AsyncSession,
+    years: YearRange,
+    group_by: list[EscalationDimension],
+    *,
+    service: str | None = None,
+    stage: EscalationStage | None = None,
+) -> list[EscalationCountRow]:
+    """Escalations per financial year of opening, grouped by the chosen dimensions."""
+    query = escalation_counts_statement(years, group_by, service=service, stage=stage)
     rows = (await session.execute(query)).mappings().all()
     return [
         EscalationCountRow.model_validate({**row, "financial_year": _slug(row["fy"])})
@@ -206,10 +249,10 @@ async def escalation_counts(
     ]
 
 
-async def stage2_findings(
-    session: AsyncSession, years: YearRange, *, service: str | None = None
-) -> tuple[list[FindingCountRow], list[RecommendationCountRow]]:
-    """Stage 2 point findings, and Stage 2 and 3 recommendations by whether they were agreed."""
+def stage2_findings_statements(
+    years: YearRange, *, service: str | None = None
+) -> tuple[Statement, Statement]:
+    """The two queries of `stage2_findings`: findings, then recommendations."""
     fy = _fy_start(col(Escalation.opened_on)).label("fy")
     where = [years.covers(col(Escalation.opened_on))]
     if service is not None:
@@ -238,6 +281,14 @@ async def stage2_findings(
         .group_by(fy, col(FeedbackItem.service), col(Escalation.stage), col(Recommendation.agreed))
         .order_by(fy, col(FeedbackItem.service), col(Escalation.stage))
     )
+    return findings_query, recommendations_query
+
+
+async def stage2_findings(
+    session: AsyncSession, years: YearRange, *, service: str | None = None
+) -> tuple[list[FindingCountRow], list[RecommendationCountRow]]:
+    """Stage 2 point findings, and Stage 2 and 3 recommendations by whether they were agreed."""
+    findings_query, recommendations_query = stage2_findings_statements(years, service=service)
     findings = [
         FindingCountRow(financial_year=_slug(y), service=s, finding=f, count=n)
         for y, s, f, n in (await session.execute(findings_query)).all()
@@ -265,7 +316,7 @@ def _remedy_status(as_of: date) -> ColumnElement[str]:
     )
 
 
-def _decided_remedies(years: YearRange) -> Any:
+def _decided_remedies(years: YearRange) -> Statement:
     return (
         select()
         .select_from(Remedy)
@@ -278,15 +329,14 @@ def _decided_remedies(years: YearRange) -> Any:
     )
 
 
-async def remedy_totals(
-    session: AsyncSession,
+def remedy_totals_statement(
     years: YearRange,
     group_by: list[RemedyDimension],
     as_of: date,
     *,
     service: str | None = None,
-) -> list[RemedyTotalRow]:
-    """Ombudsman remedies by the year of the decision: counts, money and where they stand."""
+) -> Statement:
+    """The query of `remedy_totals`."""
     fy = _fy_start(col(Escalation.decision_on)).label("fy")
     columns = {
         RemedyDimension.service: col(FeedbackItem.service),
@@ -309,16 +359,27 @@ async def remedy_totals(
     )
     if service is not None:
         query = query.where(col(FeedbackItem.service) == service)
+    return query
+
+
+async def remedy_totals(
+    session: AsyncSession,
+    years: YearRange,
+    group_by: list[RemedyDimension],
+    as_of: date,
+    *,
+    service: str | None = None,
+) -> list[RemedyTotalRow]:
+    """Ombudsman remedies by the year of the decision: counts, money and where they stand."""
+    query = remedy_totals_statement(years, group_by, as_of, service=service)
     rows = (await session.execute(query)).mappings().all()
     return [
         RemedyTotalRow.model_validate({**row, "financial_year": _slug(row["fy"])}) for row in rows
     ]
 
 
-async def ombudsman_ledger(
-    session: AsyncSession, year: FinancialYear, as_of: date
-) -> list[LedgerRow]:
-    """One row per remedy of the Ombudsman investigations decided in the year."""
+def ombudsman_ledger_statement(year: FinancialYear, as_of: date) -> Statement:
+    """The query of `ombudsman_ledger`."""
     status = _remedy_status(as_of)
     late_until = func.coalesce(col(Remedy.completed_on), as_of)
     days_late = case(
@@ -327,7 +388,7 @@ async def ombudsman_ledger(
             late_until - col(Remedy.due_on),
         )
     )
-    query = (
+    return (
         _decided_remedies(YearRange(year, year))
         .add_columns(
             col(Escalation.lgsco_reference),
@@ -351,15 +412,21 @@ async def ombudsman_ledger(
         )
         .order_by(col(Escalation.decision_on), col(Escalation.lgsco_reference), col(Remedy.id))
     )
+
+
+async def ombudsman_ledger(
+    session: AsyncSession, year: FinancialYear, as_of: date
+) -> list[LedgerRow]:
+    """One row per remedy of the Ombudsman investigations decided in the year."""
+    query = ombudsman_ledger_statement(year, as_of)
     rows = (await session.execute(query)).mappings().all()
     return [LedgerRow.model_validate(dict(row)) for row in rows]
 
 
-async def published_texts(
-    session: AsyncSession, year: FinancialYear, *, service: str | None = None
-) -> PublishedTexts:
-    """The words a year's report prints: lessons learned, agreed recommendations, and the
-    compliments whose givers agreed to publication."""
+def published_texts_statements(
+    year: FinancialYear, *, service: str | None = None
+) -> tuple[Statement, Statement, Statement]:
+    """The three queries of `published_texts`: lessons, compliments, recommendations."""
     years = YearRange(year, year)
     item_where = [years.covers(col(FeedbackItem.received_on))]
     if service is not None:
@@ -397,6 +464,17 @@ async def published_texts(
             *escalation_where,
         )
         .order_by(col(FeedbackItem.service), col(Escalation.id), col(Recommendation.position))
+    )
+    return lessons_query, compliments_query, recommendations_query
+
+
+async def published_texts(
+    session: AsyncSession, year: FinancialYear, *, service: str | None = None
+) -> PublishedTexts:
+    """The words a year's report prints: lessons learned, agreed recommendations, and the
+    compliments whose givers agreed to publication."""
+    lessons_query, compliments_query, recommendations_query = published_texts_statements(
+        year, service=service
     )
     lessons = [
         PublishedText(service=s, text=t or "", count=n)
