@@ -27,6 +27,7 @@ from .routes import (
     report_runs,
     stats,
 )
+from .routing import operation_id
 from .security import RoleGuard
 from .settings import Settings, get_settings
 from .transactions import purge_expired
@@ -40,11 +41,6 @@ Stage 2 and Stage 3 escalations, Ombudsman investigations and the remedies agree
 
 Every error is an RFC 9457 `application/problem+json` document naming the offending field.
 """
-
-
-def operation_id(route: APIRoute) -> str:
-    """Stable operation ids: the route function's name."""
-    return route.name
 
 
 def route_roles(route: APIRoute) -> frozenset[str] | None:
@@ -154,8 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Described before inclusion: FastAPI copies a route's OpenAPI details when it is included.
     for route in api_routes():
         document_route(route)
-    for router in ROUTERS:
-        app.include_router(router)
+    # The routes join the app's own router rather than being included router by router:
+    # FastAPI resolves an included router's routes through a further layer on every request,
+    # and these routers carry nothing (prefix, dependencies) that inclusion would add.
+    app.router.routes.extend(api_routes())
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

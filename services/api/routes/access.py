@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import Path, Request, status
 
 from ..database import SessionDep
 from ..dependencies import LimitDep
@@ -13,10 +13,10 @@ from ..models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, AuditEven
 from ..models.base import Moment
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
+from ..routing import api_router
 from ..security import AdminActor
-from ..transactions import TransactionalRoute
 
-router = APIRouter(tags=["access"], route_class=TransactionalRoute)
+router = api_router(tags=["access"])
 KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import Body, Request, Response, status
 
 from ..database import SessionDep
 from ..dependencies import (
@@ -35,11 +35,11 @@ from ..models.escalations import (
 )
 from ..pagination import decode_cursor, paginate
 from ..problems import problem_responses
+from ..routing import api_router
 from ..security import CrmActor
-from ..transactions import TransactionalRoute
 from ..versions import etag
 
-router = APIRouter(tags=["escalations"], route_class=TransactionalRoute)
+router = api_router(tags=["escalations"])
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import Body, Query, Request, Response, status
 
 from ..database import SessionDep, get_work
 from ..dependencies import (
@@ -37,11 +37,12 @@ from ..models.feedback import (
 )
 from ..pagination import decode_cursor, paginate
 from ..problems import NotFound, problem_responses
+from ..routing import api_router
 from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
-from ..transactions import TransactionalRoute, on_driver
+from ..transactions import on_driver
 from ..versions import etag
 
-router = APIRouter(prefix="/v1/feedback", tags=["feedback"], route_class=TransactionalRoute)
+router = api_router(prefix="/v1/feedback", tags=["feedback"])
 
 AUTH_ERRORS = (401, 403)
 

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..migrate import current_revision, head_revision
 from ..problems import problem_response, problem_responses
+from ..routing import operation_id
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
 
 
 class Health(BaseModel):

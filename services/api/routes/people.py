@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from ..database import SessionDep
 from ..domain import people as domain
 from ..models.people import PersonPublic
 from ..problems import problem_responses
+from ..routing import api_router
 from ..security import AdminActor, CrmActor
-from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/people", tags=["people"], route_class=TransactionalRoute)
+router = api_router(prefix="/v1/people", tags=["people"])
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

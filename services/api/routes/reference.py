@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from ..database import SessionDep
 from ..dependencies import CalendarCacheDep, CodeFilter, TargetsDep
@@ -24,10 +24,10 @@ from ..models.reference import (
     TeamUpdate,
 )
 from ..problems import problem_responses
+from ..routing import api_router
 from ..security import AdminActor, AnyRoleActor
-from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/reference", tags=["reference data"], route_class=TransactionalRoute)
+router = api_router(prefix="/v1/reference", tags=["reference data"])
 
 
 @router.get(

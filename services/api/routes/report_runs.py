@@ -6,7 +6,7 @@ import re
 from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import Header, Path, Query, Request, Response, status
 
 from ..database import SessionDep
 from ..dependencies import LimitDep, RunId
@@ -26,10 +26,10 @@ from ..models.report_runs import (
 )
 from ..pagination import decode_cursor, paginate
 from ..problems import Invalid, problem_responses
+from ..routing import api_router
 from ..security import BiActor, ReporterActor, StatsActor
-from ..transactions import TransactionalRoute
 
-router = APIRouter(tags=["reports"], route_class=TransactionalRoute)
+router = api_router(tags=["reports"])
 
 FILE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}", re.ASCII)
 CONTENT_TYPES = {

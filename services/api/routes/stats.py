@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from ..database import SessionDep
 from ..dependencies import CodeFilter
@@ -25,10 +25,10 @@ from ..models.stats import (
     Timeliness,
 )
 from ..problems import Invalid, problem_responses
+from ..routing import api_router
 from ..security import StatsActor
-from ..transactions import TransactionalRoute
 
-router = APIRouter(prefix="/v1/stats", tags=["statistics"], route_class=TransactionalRoute)
+router = api_router(prefix="/v1/stats", tags=["statistics"])
 
 MAX_YEARS = 20
 YearText = Annotated[
@@ -43,7 +43,7 @@ def _parse(text: str, field: str) -> FinancialYear:
         raise Invalid(str(error), field=field) from None
 
 
-def year_range(
+async def year_range(
     from_year: YearText, to_year: Annotated[str | None, Query()] = None
 ) -> domain.YearRange:
     """`from_year` to `to_year` (default: the same year), at most twenty years."""
@@ -56,7 +56,7 @@ def year_range(
     return domain.YearRange(first, last)
 
 
-def one_year(financial_year: YearText) -> FinancialYear:
+async def one_year(financial_year: YearText) -> FinancialYear:
     """The `financial_year` parameter, parsed."""
     return _parse(financial_year, "financial_year")
 
