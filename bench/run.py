@@ -1,9 +1,14 @@
-"""The benchmark: `python -m bench.run` builds its own database, loads the real API and a
-minimal baseline side by side with wrk, and prints a table (also written as JSON).
+"""The benchmark: `python -m bench.run` builds its own PostgreSQL and data, runs each case
+against the real API and its baseline, and prints a table (also written as JSON).
 
-Every target is a ratio against a baseline measured in the same run on the same database,
-because these machines are shared and noisy. The API and the baseline get CPU 0, wrk gets
-CPU 1 (when there are two), PostgreSQL may use both.
+- load: create and read by id under wrk (32 connections), against a minimal Starlette +
+  asyncpg app doing one statement per request; the API and the baseline get CPU 0, wrk CPU 1.
+- bulk: 200,000 items through POST /v1/feedback/bulk, against COPY of the same rows.
+- annual: the reporter compiling a year's report and ledger from 1,000,000 items, against
+  the API's own statistics statements run directly; with each statement's plan.
+
+Every target is a ratio against a baseline measured in the same run on the same server,
+because these machines are shared and noisy. Each case has a database of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from drills.fault_drill import Api, Postgres, _create_database, _load_reference_data_and_key
+from bench import annual, bulk
+from drills.fault_drill import Api, Postgres, _load_reference_data_and_key
 from services.api.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -52,8 +58,8 @@ def _pinned(cpu: int, command: list[str]) -> list[str]:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
 
 
 def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds: int) -> Load:
@@ -140,28 +146,38 @@ async def _max_id(url: str, table: str) -> int:
         await connection.close()
 
 
-def run(seconds: int, out: Path, profile: Path | None = None) -> dict[str, Any]:
-    """Run every case; return the results."""
-    if not shutil.which("wrk"):
-        sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
-    work = Path(tempfile.mkdtemp(prefix="bench-"))
-    server = Postgres(work / "pgdata")
-    api: Api | None = None
+async def _new_database(server: Postgres, name: str) -> str:
+    connection = await asyncpg.connect(server.url("postgres"), timeout=10)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return server.url(name)
+
+
+def _prepared_database(server: Postgres, name: str) -> tuple[str, str]:
+    """A database of its own for a case: migrated, reference data loaded; its URL and a key."""
+    url = asyncio.run(_new_database(server, name))
+    upgrade(url)
+    return url, asyncio.run(_load_reference_data_and_key(url))
+
+
+def _pin(pid: int | None, cpu: int) -> None:
+    if pid and shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        subprocess.run(
+            ["taskset", "-p", "-c", str(cpu), str(pid)], check=False, capture_output=True
+        )
+
+
+def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None) -> list[Load]:
+    """Create and read: the real API and the baseline under wrk, one after the other."""
+    url, key = _prepared_database(server, "feedback_load")
+    api = Api(url, work / "api.log")
     baseline: subprocess.Popen[bytes] | None = None
     try:
-        server.init()
-        server.start()
-        asyncio.run(_create_database(server))
-        url = server.url()
-        upgrade(url)
-        key = asyncio.run(_load_reference_data_and_key(url))
-        api = Api(url, work / "api.log")
         api.start()
-        # The API process was started unpinned by the drill helper: pin it now.
-        if shutil.which("taskset") and api.pid and (os.cpu_count() or 1) > 1:
-            subprocess.run(
-                ["taskset", "-p", "-c", "0", str(api.pid)], check=False, capture_output=True
-            )
+        # The API process is started unpinned by the drill's helper: pin it now.
+        _pin(api.pid, 0)
         port = api.port + 1
         baseline = _start(
             [sys.executable, "-m", "bench.baseline", str(port), url],
@@ -208,70 +224,169 @@ def run(seconds: int, out: Path, profile: Path | None = None) -> dict[str, Any]:
                 seconds,
             ),
         ]
-        report = summarise(results, server.version())
-        out.write_text(json.dumps(report, indent=2) + "\n")
-        return report
+        return results
     finally:
         if baseline is not None:
             baseline.terminate()
             baseline.wait(timeout=20)
-        if api is not None:
-            api.stop()
+        api.stop()
+
+
+def _bulk_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
+    url, key = _prepared_database(server, "feedback_bulk")
+    api = Api(url, work / "api-bulk.log")
+    (work / "bulk").mkdir()
+    try:
+        api.start()
+        return bulk.measure(
+            url, api.base_url, key, work / "bulk", items, api_pid=api.pid, postgres_pid=None
+        )
+    finally:
+        api.stop()
+
+
+def _annual_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
+    url, _ = _prepared_database(server, "feedback_annual")
+    key = asyncio.run(annual.make_reporter_key(url))
+    api = Api(url, work / "api-annual.log")
+    try:
+        api.start()
+        return annual.measure(url, api.base_url, key, work / "annual", items=items)
+    finally:
+        api.stop()
+
+
+CASES = ("load", "bulk", "annual")
+
+
+def run(
+    seconds: int,
+    out: Path,
+    profile: Path | None = None,
+    *,
+    cases: tuple[str, ...] = CASES,
+    bulk_items: int = 200_000,
+    annual_items: int = annual.ITEMS,
+) -> dict[str, Any]:
+    """Run the cases asked for, each on a database of its own on one server; the results."""
+    if "load" in cases and not shutil.which("wrk"):
+        sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    server = Postgres(work / "pgdata")
+    try:
+        server.init()
+        server.start()
+        loads = _load_cases(server, work, seconds, profile) if "load" in cases else []
+        bulk_result = _bulk_case(server, work, bulk_items) if "bulk" in cases else None
+        annual_result = _annual_case(server, work, annual_items) if "annual" in cases else None
+        report = summarise(loads, server.version(), bulk_result, annual_result)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        return report
+    finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def summarise(results: list[Load], postgres: str) -> dict[str, Any]:
+def summarise(
+    results: list[Load],
+    postgres: str,
+    bulk_result: dict[str, Any] | None = None,
+    annual_result: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The table's figures and the targets' verdicts."""
-    by = {(r.case, r.target): r for r in results}
-    create_ratio = (
-        by["create", "api"].requests_per_second / by["create", "baseline"].requests_per_second
-    )
-    read_ratio = by["read", "api"].requests_per_second / by["read", "baseline"].requests_per_second
-    p99_ratio = by["create", "api"].p99_ms / max(by["create", "baseline"].p99_ms, 0.001)
-    targets = [
-        ("create: >= 35% of baseline requests/s", create_ratio >= 0.35, f"{create_ratio:.0%}"),
-        ("create: p99 < 4x baseline p99", p99_ratio < 4, f"{p99_ratio:.1f}x"),
-        ("create: no errors", by["create", "api"].errors == 0, str(by["create", "api"].errors)),
-        ("read: >= 50% of baseline requests/s", read_ratio >= 0.5, f"{read_ratio:.0%}"),
-    ]
+    targets: list[tuple[str, bool, str]] = []
+    if results:
+        by = {(r.case, r.target): r for r in results}
+        create_api, create_base = by["create", "api"], by["create", "baseline"]
+        create_ratio = create_api.requests_per_second / create_base.requests_per_second
+        read_ratio = (
+            by["read", "api"].requests_per_second / by["read", "baseline"].requests_per_second
+        )
+        p99_ratio = create_api.p99_ms / max(create_base.p99_ms, 0.001)
+        targets += [
+            ("create: >= 35% of baseline requests/s", create_ratio >= 0.35, f"{create_ratio:.0%}"),
+            ("create: p99 < 4x baseline p99", p99_ratio < 4, f"{p99_ratio:.1f}x"),
+            ("create: no errors", create_api.errors == 0, str(create_api.errors)),
+            ("read: >= 50% of baseline requests/s", read_ratio >= 0.5, f"{read_ratio:.0%}"),
+        ]
+    if bulk_result is not None:
+        ratio = bulk_result["ratio"]
+        targets.append(("bulk: >= 20% of COPY's rows/s", ratio >= 0.2, f"{ratio:.0%}"))
+    if annual_result is not None:
+        targets += [(t["target"], t["met"], t["measured"]) for t in annual_result["targets"]]
     return {
         "machine": {
             "cpus": os.cpu_count(),
             "postgres": postgres,
-            "pinning": "app and baseline on CPU 0, wrk on CPU 1, PostgreSQL on both",
+            "cores": {
+                "create and read": "API and baseline each pinned to CPU 0 (loaded one at a "
+                "time), wrk to CPU 1, PostgreSQL unpinned (both)",
+                "bulk": "API, its client and PostgreSQL unpinned (both CPUs); COPY by PostgreSQL",
+                "annual": "API, reporter and PostgreSQL unpinned (both CPUs); raw SQL by "
+                "PostgreSQL",
+            },
         },
         "results": [asdict(r) for r in results],
+        "bulk": bulk_result,
+        "annual": annual_result,
         "targets": [{"target": t, "met": ok, "measured": m} for t, ok, m in targets],
     }
 
 
 def table(report: dict[str, Any]) -> str:
     """The results as a plain-text table."""
-    lines = [
-        f"{'case':<10} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
-    ]
-    for r in report["results"]:
+    lines: list[str] = []
+    if report["results"]:
         lines.append(
-            f"{r['case']:<10} {r['target']:<9} {r['requests_per_second']:>9.0f} "
-            f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}"
+            f"{'case':<10} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         )
-    lines.append("")
+        for r in report["results"]:
+            lines.append(
+                f"{r['case']:<10} {r['target']:<9} {r['requests_per_second']:>9.0f} "
+                f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}"
+            )
+        lines.append("")
+    if report.get("bulk"):
+        lines += [bulk.table(report["bulk"]), ""]
+    if report.get("annual"):
+        lines += [annual.table(report["annual"]), ""]
+    lines.append("targets")
     for t in report["targets"]:
         lines.append(f"[{'met' if t['met'] else 'NOT met':>7}] {t['target']}: {t['measured']}")
-    lines.append(f"\n{report['machine']}")
+    machine = report["machine"]
+    lines.append(f"\n{machine['cpus']} CPUs, PostgreSQL {machine['postgres']}")
+    for case, cores in machine["cores"].items():
+        lines.append(f"  {case}: {cores}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=15, help="of each wrk load")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument(
-        "--profile", type=Path, help="record the API under the create load with py-spy (SVG)"
+        "--cases",
+        default=",".join(CASES),
+        help="comma-separated, of: load (create and read), bulk, annual",
+    )
+    parser.add_argument("--bulk-items", type=int, default=200_000)
+    parser.add_argument("--annual-items", type=int, default=annual.ITEMS)
+    parser.add_argument(
+        "--profile", type=Path, help="record the API under the create load with py-spy"
     )
     args = parser.parse_args(argv)
-    report = run(args.seconds, args.out, args.profile)
+    cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
+    unknown = set(cases) - set(CASES)
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+    report = run(
+        args.seconds,
+        args.out,
+        args.profile,
+        cases=cases,
+        bulk_items=args.bulk_items,
+        annual_items=args.annual_items,
+    )
     print(table(report))
     return 0 if all(t["met"] for t in report["targets"]) else 1
 
