@@ -63,7 +63,14 @@ def _ms(text: str) -> float:
 
 
 def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds: int) -> Load:
-    """Run wrk with 32 connections and parse its --latency report."""
+    """Warm the target up for two seconds, then run wrk with 32 connections and parse its
+    --latency report."""
+    # The create script's first argument prefixes its references: the warm-up gets its own.
+    warm_args = [f"warm-{args[0]}", *args[1:]] if script == "create.lua" else args
+    warm = [str(HERE / script), url, "--", *warm_args]
+    subprocess.run(
+        _pinned(1, ["wrk", "-t2", "-c32", "-d2s", "-s", *warm]), capture_output=True, check=True
+    )
     command = _pinned(
         1,
         [

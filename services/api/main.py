@@ -31,7 +31,7 @@ from .routing import operation_id
 from .security import RoleGuard
 from .settings import Settings, get_settings
 from .transactions import purge_expired
-from .working_calendar import CalendarCache
+from .working_calendar import CalendarCache, bank_holidays
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.session_factory = app.state.sessionmaker
+        # The bank holidays take a second to compute: at start, not in the first request.
+        bank_holidays()
         pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
         app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
         purger = asyncio.create_task(

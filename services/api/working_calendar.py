@@ -15,7 +15,8 @@ from .database import driver_connection
 
 
 @lru_cache(maxsize=1)
-def _bank_holidays() -> frozenset[date]:
+def bank_holidays() -> frozenset[date]:
+    """England and Wales bank holidays over the calendar's span, computed once per process."""
     return frozenset(bank_holidays_england_and_wales())
 
 
@@ -34,7 +35,7 @@ class CalendarCache:
             if isinstance(db, AsyncSession):
                 db = await driver_connection(db)
             days = [row["day"] for row in await db.fetch("SELECT day FROM non_working_day")]
-            self._calendar = WorkingCalendar(_bank_holidays() | frozenset(days))
+            self._calendar = WorkingCalendar(bank_holidays() | frozenset(days))
             self._loaded_at = now
         return self._calendar
 
