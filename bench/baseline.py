@@ -1,7 +1,9 @@
-"""The baselines: a minimal Starlette app doing one asyncpg statement per request.
+"""The baselines: a minimal Starlette app doing one asyncpg statement per request, and, for
+reference, the same two endpoints written as plainly in FastAPI (what the framework alone
+costs, before any of the API's own work).
 
-Run as `python -m bench.baseline PORT DATABASE_URL`; the benchmark loads it exactly as it
-loads the real API.
+Run as `python -m bench.baseline PORT DATABASE_URL [starlette|fastapi]`; the benchmark loads
+each exactly as it loads the real API.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import asyncpg
 import uvicorn
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -68,9 +72,55 @@ def create_baseline(database_url: str) -> Starlette:
     )
 
 
+class Inserted(BaseModel):
+    id: int
+
+
+class Row(BaseModel):
+    id: int
+    external_ref: str
+
+
+def create_fastapi_reference(database_url: str) -> FastAPI:
+    """The same endpoints in FastAPI: a validated body in, a response model out."""
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state["pool"] = await asyncpg.create_pool(database_url, min_size=10, max_size=20)
+        async with state["pool"].acquire() as connection:
+            await connection.execute(TABLE)
+        yield
+        await state["pool"].close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/insert", response_model=Inserted, status_code=201)
+    async def insert(body: dict[str, Any]) -> Inserted:
+        row_id = await state["pool"].fetchval(
+            "INSERT INTO bench_baseline (external_ref, body) VALUES ($1, $2) RETURNING id",
+            str(body.get("external_ref", "")),
+            json.dumps(body),
+        )
+        return Inserted(id=row_id)
+
+    @app.get("/rows/{row_id}", response_model=Row)
+    async def select_one(row_id: int) -> Row:
+        row = await state["pool"].fetchrow(
+            "SELECT id, external_ref FROM bench_baseline WHERE id = $1", row_id
+        )
+        if row is None:
+            raise HTTPException(404)
+        return Row(id=row["id"], external_ref=row["external_ref"])
+
+    return app
+
+
 if __name__ == "__main__":
+    kind = sys.argv[3] if len(sys.argv) > 3 else "starlette"
+    make = create_fastapi_reference if kind == "fastapi" else create_baseline
     uvicorn.run(
-        create_baseline(sys.argv[2]),
+        make(sys.argv[2]),
         host="127.0.0.1",
         port=int(sys.argv[1]),
         log_level="warning",

@@ -93,8 +93,8 @@ def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds:
     if "Requests/sec" not in out or "99%" not in out:
         raise RuntimeError(f"wrk gave no figures for {case}/{target}:\n{out}\n{done.stderr}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = int(bad.group(1)) if bad else 0
@@ -181,6 +181,7 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
     url, key = _prepared_database(server, "feedback_load")
     api = Api(url, work / "api.log")
     baseline: subprocess.Popen[bytes] | None = None
+    reference: subprocess.Popen[bytes] | None = None
     try:
         api.start()
         # The API process is started unpinned by the drill's helper: pin it now.
@@ -193,9 +194,18 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
         )
         base_url = f"http://{HOST}:{port}"
         _wait(f"{base_url}/rows/1")
+        # Started once the baseline has made the table both use.
+        reference = _start(
+            [sys.executable, "-m", "bench.baseline", str(port + 1), url, "fastapi"],
+            {**os.environ, "PYTHONPATH": str(HERE.parent)},
+            work / "reference.log",
+        )
+        reference_url = f"http://{HOST}:{port + 1}"
+        _wait(f"{reference_url}/rows/1")
 
         results = [
-            wrk("create", "baseline", f"{base_url}/insert", "create.lua", ["base", ""], seconds)
+            wrk("create", "baseline", f"{base_url}/insert", "create.lua", ["base", ""], seconds),
+            wrk("create", "fastapi", f"{reference_url}/insert", "create.lua", ["ref", ""], seconds),
         ]
         profiler = _profile(api.pid, profile, seconds) if profile and api.pid else None
         results.append(
@@ -205,15 +215,10 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
             profiler.wait(timeout=60)
         api_max = asyncio.run(_max_id(url, "feedback_item"))
         base_max = asyncio.run(_max_id(url, "bench_baseline"))
+        rows = ["/rows/{id}", str(base_max)]
         results += [
-            wrk(
-                "read",
-                "baseline",
-                f"{base_url}/",
-                "read.lua",
-                ["/rows/{id}", str(base_max)],
-                seconds,
-            ),
+            wrk("read", "baseline", f"{base_url}/", "read.lua", rows, seconds),
+            wrk("read", "fastapi", f"{reference_url}/", "read.lua", rows, seconds),
             wrk(
                 "read",
                 "api",
@@ -233,9 +238,10 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
         ]
         return results
     finally:
-        if baseline is not None:
-            baseline.terminate()
-            baseline.wait(timeout=20)
+        for process in (baseline, reference):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=20)
         api.stop()
 
 
@@ -302,6 +308,7 @@ def summarise(
 ) -> dict[str, Any]:
     """The table's figures and the targets' verdicts."""
     targets: list[tuple[str, bool, str]] = []
+    framework: dict[str, float] | None = None
     if results:
         by = {(r.case, r.target): r for r in results}
         create_api, create_base = by["create", "api"], by["create", "baseline"]
@@ -316,6 +323,12 @@ def summarise(
             ("create: no errors", create_api.errors == 0, str(create_api.errors)),
             ("read: >= 50% of baseline requests/s", read_ratio >= 0.5, f"{read_ratio:.0%}"),
         ]
+        if ("create", "fastapi") in by and ("read", "fastapi") in by:
+            framework = {
+                case: by[case, "fastapi"].requests_per_second
+                / by[case, "baseline"].requests_per_second
+                for case in ("create", "read")
+            }
     if bulk_result is not None:
         ratio = bulk_result["ratio"]
         targets.append(("bulk: >= 20% of COPY's rows/s", ratio >= 0.2, f"{ratio:.0%}"))
@@ -334,6 +347,8 @@ def summarise(
             },
         },
         "results": [asdict(r) for r in results],
+        # For reference, not a target: the same endpoints written plainly in FastAPI.
+        "fastapi_reference": framework,
         "bulk": bulk_result,
         "annual": annual_result,
         "targets": [{"target": t, "met": ok, "measured": m} for t, ok, m in targets],
@@ -351,6 +366,12 @@ def table(report: dict[str, Any]) -> str:
             lines.append(
                 f"{r['case']:<10} {r['target']:<9} {r['requests_per_second']:>9.0f} "
                 f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}"
+            )
+        framework = report.get("fastapi_reference")
+        if framework:
+            lines.append(
+                "fastapi: the baseline's two endpoints written plainly in FastAPI, for reference "
+                f"(create {framework['create']:.0%}, read {framework['read']:.0%} of the baseline)"
             )
         lines.append("")
     if report.get("bulk"):
