@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     council_timezone: str = "Europe/London"
     calendar_refresh_seconds: float = 30.0
     title: str = "Council feedback API"
+    # FastAPI's own OpenTelemetry traces, metrics and logs, for an operator who configures an
+    # exporter; off by default (the API has its own metrics and JSON logs), which also spares
+    # every request the lookup of a provider.
+    opentelemetry: bool = False
     idempotency_hours: float = 24.0
     idempotency_purge_seconds: float = 3600.0
 
