@@ -7,37 +7,209 @@ error anywhere means the route raises and the transaction rolls back: nothing is
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from enum import StrEnum
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import ijson
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Enum
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from ..clock import WorkingCalendar
 from ..models import FeedbackEvent, FeedbackItem, Person
-from ..models.feedback import FeedbackCreate, MemberEnquiryCreate
+from ..models.feedback import ComplaintCreate, FeedbackCreate, MemberEnquiryCreate
+from ..models.people import PersonCreate
 from ..problems import BadRequest, FieldProblem, Invalid, ProblemError
 from ..settings import ClockTargets
-from .feedback import AnyFeedbackCreate, PreparedItem, prepare_item
+from .feedback import AnyFeedbackCreate, prepare_item
+from .indexed_calendar import IndexedCalendar
 from .reference import ReferenceIndex, load_reference_index
 
 MAX_ITEMS = 10_000
-CHUNK = 500
+CHUNK = 1_000
+# While a chunk is inserted, checking the next gives the event loop a turn this often (rows).
+_YIELD_EVERY = 25
 MAX_ERRORS_SHOWN = 10_000
 _ADAPTER: TypeAdapter[AnyFeedbackCreate] = TypeAdapter(FeedbackCreate)
 
 
-@dataclass(frozen=True)
-class _Row:
+def _columns(table: Any) -> Any:
+    return table.__table__.columns
+
+
+def _supplied_columns(table: Any) -> tuple[str, ...]:
+    """The columns a new row supplies: not the id, nor those with a default (timestamps,
+    version, legal hold), which COPY leaves to the table's own defaults, as an INSERT that
+    omits them would."""
+    columns = _columns(table)
+    for c in columns:
+        if c.default is not None and c.server_default is None:
+            # COPY would write NULL where the ORM wrote the model's default.
+            raise RuntimeError(f"{table.__tablename__}.{c.name} has no default in the database")
+    return tuple(
+        c.name for c in columns if c.name != "id" and c.server_default is None and c.default is None
+    )
+
+
+# The ids come first: they are known only when the chunk is written.
+_ITEM_IDS = ("id", "person_id", "enquirer_id")
+_ITEM_VALUES = tuple(c for c in _supplied_columns(FeedbackItem) if c not in _ITEM_IDS)
+_ITEM_COLUMNS = (*_ITEM_IDS, *_ITEM_VALUES)
+_ITEM_COLUMN_SET = frozenset(_ITEM_COLUMNS)
+_ENUM_COLUMNS = tuple(c.name for c in _columns(FeedbackItem) if isinstance(c.type, Enum))
+_PERSON_FIELDS = tuple(PersonCreate.model_fields)
+_PERSON_COLUMNS = ("id", *_PERSON_FIELDS)
+_person_values = attrgetter(*_PERSON_FIELDS)
+_EVENT_COLUMNS = ("item_id", "type", "occurred_on", "actor")
+_missing = ({*_PERSON_FIELDS} - {*_supplied_columns(Person)}) | (
+    {*_EVENT_COLUMNS} - {*_supplied_columns(FeedbackEvent)}
+)
+if _missing:
+    raise RuntimeError(f"the bulk import writes no column {sorted(_missing)}")
+
+
+def _item_values(values: dict[str, Any]) -> tuple[Any, ...]:
+    """The item's columns but its ids, in `_ITEM_VALUES` order, as plain values (an enum
+    member's value, not the member): what the row does not give is NULL."""
+    if not values.keys() <= _ITEM_COLUMN_SET:
+        raise RuntimeError(f"no column for {sorted(values.keys() - _ITEM_COLUMN_SET)}")
+    for name in _ENUM_COLUMNS:
+        value = values.get(name)
+        if isinstance(value, StrEnum):
+            values[name] = value._value_
+    return tuple(map(values.get, _ITEM_VALUES))
+
+
+class _Database:
+    """The request's own connection, inside its transaction, spoken to directly: COPY for
+    the rows and one query per chunk for what is already held. Driver errors are raised as
+    SQLAlchemy's, so they answer as any other database error does (409 for a lost race,
+    503 for a lost connection)."""
+
+    def __init__(self, adapted: Any) -> None:
+        self._adapted = adapted
+        self._driver = adapted.driver_connection
+        self._sequences: tuple[str, str] | None = None
+
+    @classmethod
+    async def of(cls, session: AsyncSession) -> _Database:
+        """The session's connection; the same transaction, not a second one."""
+        connection = await session.connection()
+        return cls((await connection.get_raw_connection()).dbapi_connection)
+
+    async def _run(self, statement: str, call: Any) -> Any:
+        try:
+            return await call
+        except Exception as error:
+            raise self._translated(statement, error) from error
+
+    def _translated(self, statement: str, error: Exception) -> Exception:
+        dbapi = self._adapted.dbapi
+        try:
+            # The dialect's own translation of driver errors into DB-API ones.
+            self._adapted._handle_exception(error)
+        except dbapi.Error as translated:
+            wrapped: Exception = DBAPIError.instance(
+                statement,
+                None,
+                translated,
+                dbapi.Error,
+                connection_invalidated=self._driver.is_closed(),
+            )
+            return wrapped
+        except Exception as other:
+            return other
+        return error  # pragma: no cover - _handle_exception always raises
+
+    async def held(
+        self, sources: list[str], refs: list[str]
+    ) -> dict[tuple[str, str], tuple[int, str]]:
+        """Items already held for these (source, reference) pairs: id and fingerprint."""
+        rows = await self._run(
+            "held",
+            self._driver.fetch(
+                # One probe of the unique index per pair (LATERAL: never a scan of the table,
+                # whatever the planner's statistics say).
+                "SELECT i.source_system, i.external_ref, i.id, i.request_fingerprint"
+                " FROM unnest($1::text[], $2::text[]) AS k(source_system, external_ref),"
+                " LATERAL (SELECT source_system, external_ref, id, request_fingerprint"
+                "  FROM feedback_item"
+                "  WHERE source_system = k.source_system AND external_ref = k.external_ref"
+                "  LIMIT 1) AS i",
+                sources,
+                refs,
+            ),
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+    async def people_held(self, ids: Iterable[int]) -> set[int]:
+        rows = await self._run(
+            "people",
+            self._driver.fetch("SELECT id FROM person WHERE id = ANY($1::integer[])", list(ids)),
+        )
+        return {r[0] for r in rows}
+
+    async def new_ids(self, people: int, items: int) -> tuple[list[int], list[int]]:
+        """Ids for new people and items, taken from their sequences in one round trip."""
+        if self._sequences is None:
+            found = await self._run(
+                "sequences",
+                self._driver.fetchrow(
+                    "SELECT pg_get_serial_sequence('person', 'id'),"
+                    " pg_get_serial_sequence('feedback_item', 'id')"
+                ),
+            )
+            self._sequences = (found[0], found[1])
+        person_sequence, item_sequence = self._sequences
+        row = await self._run(
+            "ids",
+            self._driver.fetchrow(
+                "SELECT ARRAY(SELECT nextval($1::regclass) FROM generate_series(1, $2)),"
+                " ARRAY(SELECT nextval($3::regclass) FROM generate_series(1, $4))",
+                person_sequence,
+                people,
+                item_sequence,
+                items,
+            ),
+        )
+        return sorted(row[0]), sorted(row[1])
+
+    async def copy(
+        self, table: str, columns: Sequence[str], records: list[tuple[Any, ...]]
+    ) -> None:
+        if records:
+            await self._run(
+                f"COPY {table}",
+                self._driver.copy_records_to_table(table, records=records, columns=columns),
+            )
+
+
+class _Row(NamedTuple):
+    """A row checked and ready to write, once its people and itself have ids.
+
+    Plain values only (strings, numbers, dates and tuples of them), not the validated
+    models: a chunk lives long enough to outlast a few young collections, and a tuple of
+    plain values is one the garbage collector stops tracking, where models and dicts would
+    be promoted and walked again at every full collection.
+    """
+
     row: int
-    payload: AnyFeedbackCreate
-    prepared: PreparedItem
+    source_system: str
+    external_ref: str
+    fingerprint: str
+    values: tuple[Any, ...]  # _ITEM_VALUES
+    person: tuple[Any, ...] | None  # _PERSON_FIELDS of the person, and of the enquirer
+    enquirer: tuple[Any, ...] | None
+    enquirer_id: int | None  # a person already held
+    events: tuple[tuple[str, date], ...]
 
 
 @dataclass
@@ -56,37 +228,43 @@ def _row_problem(row: int, name: str, detail: str) -> FieldProblem:
     )
 
 
-class _Stream:
-    """The request body as a file-like object with an async read, for the JSON parser."""
+# Rows are handed over in batches of at most this many: one step of an async generator per
+# row would cost more than parsing the row.
+_BATCH = 100
 
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self._chunks = chunks
-
-    async def read(self, size: int = -1) -> bytes:
-        if size == 0:  # the parser's probe for bytes or text must not consume a chunk
-            return b""
-        async for chunk in self._chunks:
-            if chunk:
-                return chunk
-        return b""
+Rows = AsyncIterator[list[tuple[int, Any]]]
 
 
-async def json_array_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Any]]:
-    """Rows of a JSON array, parsed incrementally."""
+async def json_array_rows(chunks: AsyncIterator[bytes]) -> Rows:
+    """Rows of a JSON array, parsed incrementally as the body arrives (1-based rows). A part
+    of the body that is not valid JSON fails the request before any row it holds is read."""
+    items = ijson.sendable_list()
+    parser = ijson.items_coro(items, "item", use_float=True)
     row = 0
     try:
-        async for item in ijson.items(_Stream(chunks), "item", use_float=True):
-            row += 1
-            yield row, item
+        async for chunk in chunks:
+            if chunk:  # an empty chunk would read as the end of the body
+                parser.send(chunk)
+                for start in range(0, len(items), _BATCH):
+                    batch = items[start : start + _BATCH]
+                    yield [(row + n, item) for n, item in enumerate(batch, 1)]
+                    row += len(batch)
+                del items[:]
+        parser.close()
     except ijson.JSONError as error:
         raise BadRequest(f"the body is not a JSON array of items ({error})", field="body") from None
+    for start in range(0, len(items), _BATCH):  # what the end of the body completed
+        batch = items[start : start + _BATCH]
+        yield [(row + n, item) for n, item in enumerate(batch, 1)]
+        row += len(batch)
     if row == 0:
         raise Invalid("send at least one item", field="body")
 
 
-async def ndjson_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, Any]]:
+async def ndjson_rows(chunks: AsyncIterator[bytes]) -> Rows:
     """Rows of newline-delimited JSON, one object a line; blank lines are skipped."""
     buffer, row, line_number = b"", 0, 0
+    batch: list[tuple[int, Any]] = []
     async for chunk in chunks:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
@@ -94,10 +272,20 @@ async def ndjson_rows(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, 
             line_number += 1
             if line.strip():
                 row += 1
-                yield row, _parse_line(line, line_number)
+                try:
+                    batch.append((row, _parse_line(line, line_number)))
+                except BadRequest:
+                    if batch:  # the rows before the fault, checked first
+                        yield batch
+                    raise
+                if len(batch) >= _BATCH:
+                    yield batch
+                    batch = []
     if buffer.strip():
         row += 1
-        yield row, _parse_line(buffer, line_number + 1)
+        batch.append((row, _parse_line(buffer, line_number + 1)))
+    if batch:
+        yield batch
     if row == 0:
         raise Invalid("send at least one item", field="body")
 
@@ -112,12 +300,12 @@ def _parse_line(line: bytes, line_number: int) -> Any:
 class _Importer:
     def __init__(
         self,
-        session: AsyncSession,
+        db: _Database,
         index: ReferenceIndex,
         calendar: WorkingCalendar,
         targets: ClockTargets,
     ) -> None:
-        self.session = session
+        self.db = db
         self.index = index
         self.calendar = calendar
         self.targets = targets
@@ -126,6 +314,7 @@ class _Importer:
         self.seen: dict[tuple[str, str], tuple[int, str]] = {}
         self.duplicates: dict[int, int] = {}
         self.outcome = BulkOutcome()
+        self._writing: asyncio.Future[None] | None = None
 
     def fail(self, row: int, name: str, detail: str) -> None:
         self.error_rows += 1
@@ -147,12 +336,12 @@ class _Importer:
                 elif len(self.errors) < MAX_ERRORS_SHOWN:
                     self.errors.append(_row_problem(row, name, detail))
             return None
+        # isinstance, not getattr with a default: a missing attribute costs microseconds.
+        enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
         try:
-            nature = getattr(payload, "nature", None)
+            nature = payload.nature if isinstance(payload, ComplaintCreate) else None
             placement = self.index.place(payload.service, payload.team, payload.received_on, nature)
-            if isinstance(payload, MemberEnquiryCreate) and (
-                (payload.enquirer is None) == (payload.enquirer_id is None)
-            ):
+            if enquiry is not None and (enquiry.enquirer is None) == (enquiry.enquirer_id is None):
                 raise Invalid("give the enquirer or an enquirer_id, not both", field="enquirer")
             prepared = prepare_item(payload, placement, self.calendar, self.targets)
         except ProblemError as problem:
@@ -171,130 +360,135 @@ class _Importer:
                 self.duplicates[row] = earlier_row
             return None
         self.seen[key] = (row, prepared.fingerprint)
-        return _Row(row, payload, prepared)
+        enquirer = None if enquiry is None else enquiry.enquirer
+        return _Row(
+            row,
+            payload.source_system,
+            payload.external_ref,
+            prepared.fingerprint,
+            _item_values(prepared.values),
+            None if payload.person is None else _person_values(payload.person),
+            None if enquirer is None else _person_values(enquirer),
+            None if enquiry is None else enquiry.enquirer_id,
+            tuple((e.type._value_, e.occurred_on) for e in prepared.events),
+        )
 
     async def write(self, chunk: Sequence[_Row]) -> None:
+        """Screen the chunk against the database now (rows held already are reported, not
+        written again), then insert its new rows while the next chunk is being checked:
+        PostgreSQL works on one chunk as Python checks the next. One write at a time on
+        the request's connection: the one before is awaited first."""
+        await self.settle()
+        fresh = await self._screen(chunk)
+        if fresh:
+            self._writing = asyncio.ensure_future(self._insert(fresh))
+
+    @property
+    def writing(self) -> bool:
+        """Whether an insert is in flight."""
+        return self._writing is not None
+
+    async def settle(self) -> None:
+        """Wait for the insert in flight; its failure is the import's."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
+
+    async def abandon(self) -> None:
+        """Wait for the insert in flight when the import fails for another reason: the
+        connection must be free before the transaction is rolled back, and the first
+        failure is the one reported."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            with contextlib.suppress(BaseException):
+                await writing
+
+    async def _screen(self, chunk: Sequence[_Row]) -> list[_Row]:
+        """The rows to insert: neither held already nor naming an unknown enquirer."""
         if not chunk:
-            return
-        keys = [(r.payload.source_system, r.payload.external_ref) for r in chunk]
-        held = {
-            (s, ref): (item_id, digest)
-            for s, ref, item_id, digest in (
-                await self.session.execute(
-                    select(
-                        col(FeedbackItem.source_system),
-                        col(FeedbackItem.external_ref),
-                        col(FeedbackItem.id),
-                        col(FeedbackItem.request_fingerprint),
-                    ).where(
-                        tuple_(col(FeedbackItem.source_system), col(FeedbackItem.external_ref)).in_(
-                            keys
-                        )
-                    )
-                )
-            ).all()
-        }
-        enquirers = {
-            r.payload.enquirer_id
-            for r in chunk
-            if isinstance(r.payload, MemberEnquiryCreate) and r.payload.enquirer_id is not None
-        }
-        known = (
-            set(
-                (
-                    await self.session.scalars(
-                        select(col(Person.id)).where(col(Person.id).in_(enquirers))
-                    )
-                ).all()
-            )
-            if enquirers
-            else set()
-        )
+            return []
+        held = await self.db.held([r.source_system for r in chunk], [r.external_ref for r in chunk])
+        enquirers = {r.enquirer_id for r in chunk if r.enquirer_id is not None}
+        known = await self.db.people_held(enquirers) if enquirers else set()
         fresh: list[_Row] = []
         for r in chunk:
-            existing = held.get((r.payload.source_system, r.payload.external_ref))
+            existing = held.get((r.source_system, r.external_ref))
             if existing is not None:
                 item_id, digest = existing
-                if digest != r.prepared.fingerprint:
+                if digest != r.fingerprint:
                     self.fail(
                         r.row, "external_ref", f"is already item {item_id} with other details"
                     )
-                elif item_id is not None:
+                else:
                     self.outcome.ids[r.row] = item_id
                 continue
-            enquirer_id = getattr(r.payload, "enquirer_id", None)
-            if enquirer_id is not None and enquirer_id not in known:
-                self.fail(r.row, "enquirer_id", f"no person {enquirer_id}")
+            if r.enquirer_id is not None and r.enquirer_id not in known:
+                self.fail(r.row, "enquirer_id", f"no person {r.enquirer_id}")
                 continue
             fresh.append(r)
-        if self.errors or not fresh:
-            return  # the import will be refused: writing more is wasted work
-        await self._insert(fresh)
+        if self.errors:
+            return []  # the import will be refused: writing more is wasted work
+        return fresh
 
     async def _insert(self, rows: Sequence[_Row]) -> None:
-        people: list[dict[str, Any]] = []
-        owners: list[tuple[int, str]] = []
-        for index, r in enumerate(rows):
-            for role in ("person", "enquirer"):
-                person = getattr(r.payload, role, None)
-                if person is not None:
-                    people.append(person.model_dump())
-                    owners.append((index, role))
-        values = [dict(r.prepared.values) for r in rows]
-        if people:
-            person_ids = (
-                await self.session.scalars(
-                    insert(Person).returning(col(Person.id), sort_by_parameter_order=True),
-                    people,
-                )
-            ).all()
-            for (index, role), person_id in zip(owners, person_ids, strict=True):
-                values[index]["person_id" if role == "person" else "enquirer_id"] = person_id
-        for row_values in values:
-            row_values.setdefault("person_id", None)
-        item_ids = (
-            await self.session.scalars(
-                insert(FeedbackItem).returning(col(FeedbackItem.id), sort_by_parameter_order=True),
-                values,
-            )
-        ).all()
-        events = [
-            {
-                "item_id": item_id,
-                "type": event.type,
-                "occurred_on": event.occurred_on,
-                "actor": r.payload.source_system,
-            }
-            for r, item_id in zip(rows, item_ids, strict=True)
-            for event in r.prepared.events
-        ]
-        await self.session.execute(insert(FeedbackEvent), events)
+        people = sum((r.person is not None) + (r.enquirer is not None) for r in rows)
+        person_ids, item_ids = await self.db.new_ids(people, len(rows))
+        next_person = iter(person_ids).__next__
+        people_records: list[tuple[Any, ...]] = []
+        item_records: list[tuple[Any, ...]] = []
+        event_records: list[tuple[Any, ...]] = []
+        ids, created = self.outcome.ids, self.outcome.created
         for r, item_id in zip(rows, item_ids, strict=True):
-            assert item_id is not None
-            self.outcome.ids[r.row] = item_id
-            self.outcome.created.add(r.row)
+            person_id = enquirer_id = None
+            if r.person is not None:
+                person_id = next_person()
+                people_records.append((person_id, *r.person))
+            if r.enquirer is not None:
+                enquirer_id = next_person()
+                people_records.append((enquirer_id, *r.enquirer))
+            else:
+                enquirer_id = r.enquirer_id
+            item_records.append((item_id, person_id, enquirer_id, *r.values))
+            event_records.extend((item_id, kind, day, r.source_system) for kind, day in r.events)
+            ids[r.row] = item_id
+            created.add(r.row)
+        await self.db.copy("person", _PERSON_COLUMNS, people_records)
+        await self.db.copy("feedback_item", _ITEM_COLUMNS, item_records)
+        await self.db.copy("feedback_event", _EVENT_COLUMNS, event_records)
 
 
 async def import_items(
     session: AsyncSession,
-    rows: AsyncIterator[tuple[int, Any]],
+    rows: Rows,
     calendar: WorkingCalendar,
     targets: ClockTargets,
 ) -> BulkOutcome:
     """Check and write every row; raise Invalid listing every failing row if any fails."""
-    importer = _Importer(session, await load_reference_index(session), calendar, targets)
+    index = await load_reference_index(session)
+    importer = _Importer(await _Database.of(session), index, IndexedCalendar(calendar), targets)
     chunk: list[_Row] = []
-    async for row, raw in rows:
-        importer.outcome.received = row
-        if row > MAX_ITEMS:
-            raise Invalid(f"a batch holds at most {MAX_ITEMS} items", field="body")
-        checked = importer.check(row, raw)
-        if checked is not None:
-            chunk.append(checked)
-        if len(chunk) >= CHUNK:
-            await importer.write(chunk)
-            chunk = []
-    await importer.write(chunk)
+    try:
+        async for batch in rows:
+            for row, raw in batch:
+                importer.outcome.received = row
+                if row > MAX_ITEMS:
+                    raise Invalid(f"a batch holds at most {MAX_ITEMS} items", field="body")
+                checked = importer.check(row, raw)
+                if checked is not None:
+                    chunk.append(checked)
+                if len(chunk) >= CHUNK:
+                    await importer.write(chunk)
+                    chunk = []
+                elif importer.writing and row % _YIELD_EVERY == 0:
+                    # Checking never waits, so the insert in flight would not move on
+                    # without a turn of the event loop: COPY's next message, the next
+                    # statement.
+                    await asyncio.sleep(0)
+        await importer.write(chunk)
+        await importer.settle()
+    except BaseException:
+        await importer.abandon()
+        raise
     if importer.errors:
         raise Invalid(
             f"{importer.error_rows} of {importer.outcome.received} rows are not valid; "
