@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +315,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             500, ProblemError.title, None, slug=ProblemError.slug, instance=request.url.path
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The caller hung up before its body arrived: nobody reads this answer, and it is not
+        # a fault of the API (load generators do it at the end of every run).
+        logger.info("client disconnected before sending its body on %s", request.url.path)
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

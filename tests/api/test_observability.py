@@ -456,3 +456,37 @@ async def test_the_pool_timeout_handler_answers_503_with_retry_after() -> None:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["Retry-After"] == "1"
+
+
+async def test_a_caller_hanging_up_before_its_body_is_not_logged_as_an_error(
+    app: FastAPI, api_keys: dict[str, str], log_lines: io.StringIO
+) -> None:
+    headers = {**bearer(api_keys["crm"]), "idempotency-key": "gone-1"}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/feedback",
+        "raw_path": b"/v1/feedback",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        + [(b"content-type", b"application/json"), (b"content-length", b"500")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("test", 80),
+        "state": {},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 499
+    errors = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert not [e for e in errors if e["level"] == "ERROR"]
