@@ -537,7 +537,7 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _postmaster_pid(server: Postgres) -> int | None:
+def postmaster_pid(server: Postgres) -> int | None:
     try:
         return int((server.pgdata / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
@@ -567,7 +567,7 @@ def run(items: int, batch: int, clients: int) -> dict[str, Any]:
             batch,
             clients=clients,
             api_pid=api.pid,
-            postgres_pid=_postmaster_pid(server),
+            postgres_pid=postmaster_pid(server),
         )
         result["postgres"] = server.version()
         result["cpus"] = os.cpu_count()

@@ -251,8 +251,15 @@ def _bulk_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
     (work / "bulk").mkdir()
     try:
         api.start()
+        # The server runs nothing else meanwhile: its CPU time is the import's.
         return bulk.measure(
-            url, api.base_url, key, work / "bulk", items, api_pid=api.pid, postgres_pid=None
+            url,
+            api.base_url,
+            key,
+            work / "bulk",
+            items,
+            api_pid=api.pid,
+            postgres_pid=bulk.postmaster_pid(server),
         )
     finally:
         api.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,6 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bank_holidays()
         pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
         app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
+        # What is loaded by now lives as long as the process: the collector need not walk
+        # it again in every full collection (about 170k objects, 100 ms each time).
+        gc.collect()
+        gc.freeze()
         purger = asyncio.create_task(
             purge_idempotency_records(app.state.sessionmaker, settings.idempotency_purge_seconds)
         )
