@@ -30,7 +30,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -947,32 +946,17 @@ async def make_reporter_key(url: str) -> str:
 
 def run(items: int, year: str, rounds: int) -> dict[str, Any]:
     """The case on its own PostgreSQL and API, made and removed here."""
-    from drills.fault_drill import Api, Postgres, _create_database, _load_reference_data_and_key
-    from services.api.migrate import upgrade
+    from bench.servers import case_server, prepared_database, running_api
 
-    work = Path(tempfile.mkdtemp(prefix="bench-annual-"))
-    server = Postgres(work / "pgdata")
-    api: Api | None = None
-    try:
-        server.init()
-        server.start()
-        asyncio.run(_create_database(server))
-        url = server.url()
-        upgrade(url)
-        asyncio.run(_load_reference_data_and_key(url))
+    with case_server("bench-annual-") as (server, work):
+        url, _ = prepared_database(server, "feedback_annual")
         key = asyncio.run(make_reporter_key(url))
-        api = Api(url, work / "api.log")
-        api.start()
-        result = measure(
-            url, api.base_url, key, work / "case", items=items, year=year, rounds=rounds
-        )
+        with running_api(url, work / "api.log") as api:
+            result = measure(
+                url, api.base_url, key, work / "case", items=items, year=year, rounds=rounds
+            )
         result["postgres"] = server.version()
         return result
-    finally:
-        if api is not None:
-            api.stop()
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,9 +30,7 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -44,8 +42,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from drills.fault_drill import Api, Postgres, _create_database, _load_reference_data_and_key
-from services.api.migrate import upgrade
+from drills.fault_drill import Postgres
 
 HERE = Path(__file__).resolve().parent
 SOURCE_SYSTEM = "bench-crm"
@@ -546,41 +543,29 @@ def postmaster_pid(server: Postgres) -> int | None:
 
 def run(items: int, batch: int, clients: int) -> dict[str, Any]:
     """Build a server and the API, measure, and take everything down again."""
-    work = Path(tempfile.mkdtemp(prefix="bench-bulk-"))
-    server = Postgres(work / "pgdata")
-    api: Api | None = None
-    try:
-        server.init()
-        server.start()
-        asyncio.run(_create_database(server))
-        url = server.url()
-        upgrade(url)
-        key = asyncio.run(_load_reference_data_and_key(url))
-        api = Api(url, work / "api.log")
-        api.start()
-        result = measure(
-            url,
-            api.base_url,
-            key,
-            work,
-            items,
-            batch,
-            clients=clients,
-            api_pid=api.pid,
-            postgres_pid=postmaster_pid(server),
-        )
+    from bench.servers import case_server, prepared_database, running_api
+
+    with case_server("bench-bulk-") as (server, work):
+        url, key = prepared_database(server, "feedback_bulk")
+        with running_api(url, work / "api.log") as api:
+            try:
+                result = measure(
+                    url,
+                    api.base_url,
+                    key,
+                    work,
+                    items,
+                    batch,
+                    clients=clients,
+                    api_pid=api.pid,
+                    postgres_pid=postmaster_pid(server),
+                )
+            except Exception:
+                print(f"--- API log (tail)\n{api.log_tail()}", file=sys.stderr)
+                raise
         result["postgres"] = server.version()
         result["cpus"] = os.cpu_count()
         return result
-    except Exception:
-        if api is not None:
-            print(f"--- API log (tail)\n{api.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        if api is not None:
-            api.stop()
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,8 +30,8 @@ import asyncpg
 import httpx
 
 from bench import annual, bulk
-from drills.fault_drill import Api, Postgres, _load_reference_data_and_key
-from services.api.migrate import upgrade
+from bench.servers import case_server, prepared_database, running_api
+from drills.fault_drill import Api, Postgres
 
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -153,22 +152,6 @@ async def _max_id(url: str, table: str) -> int:
         await connection.close()
 
 
-async def _new_database(server: Postgres, name: str) -> str:
-    connection = await asyncpg.connect(server.url("postgres"), timeout=10)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return server.url(name)
-
-
-def _prepared_database(server: Postgres, name: str) -> tuple[str, str]:
-    """A database of its own for a case: migrated, reference data loaded; its URL and a key."""
-    url = asyncio.run(_new_database(server, name))
-    upgrade(url)
-    return url, asyncio.run(_load_reference_data_and_key(url))
-
-
 def _pin(pid: int | None, cpu: int) -> None:
     if pid and shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         subprocess.run(
@@ -178,7 +161,7 @@ def _pin(pid: int | None, cpu: int) -> None:
 
 def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None) -> list[Load]:
     """Create and read: the real API and the baseline under wrk, one after the other."""
-    url, key = _prepared_database(server, "feedback_load")
+    url, key = prepared_database(server, "feedback_load")
     api = Api(url, work / "api.log")
     baseline: subprocess.Popen[bytes] | None = None
     reference: subprocess.Popen[bytes] | None = None
@@ -246,11 +229,9 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
 
 
 def _bulk_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
-    url, key = _prepared_database(server, "feedback_bulk")
-    api = Api(url, work / "api-bulk.log")
+    url, key = prepared_database(server, "feedback_bulk")
     (work / "bulk").mkdir()
-    try:
-        api.start()
+    with running_api(url, work / "api-bulk.log") as api:
         # The server runs nothing else meanwhile: its CPU time is the import's.
         return bulk.measure(
             url,
@@ -261,19 +242,13 @@ def _bulk_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
             api_pid=api.pid,
             postgres_pid=bulk.postmaster_pid(server),
         )
-    finally:
-        api.stop()
 
 
 def _annual_case(server: Postgres, work: Path, items: int) -> dict[str, Any]:
-    url, _ = _prepared_database(server, "feedback_annual")
+    url, _ = prepared_database(server, "feedback_annual")
     key = asyncio.run(annual.make_reporter_key(url))
-    api = Api(url, work / "api-annual.log")
-    try:
-        api.start()
+    with running_api(url, work / "api-annual.log") as api:
         return annual.measure(url, api.base_url, key, work / "annual", items=items)
-    finally:
-        api.stop()
 
 
 CASES = ("load", "bulk", "annual")
@@ -291,20 +266,13 @@ def run(
     """Run the cases asked for, each on a database of its own on one server; the results."""
     if "load" in cases and not shutil.which("wrk"):
         sys.exit("bench: wrk is needed (Debian: apt-get install wrk)")
-    work = Path(tempfile.mkdtemp(prefix="bench-"))
-    server = Postgres(work / "pgdata")
-    try:
-        server.init()
-        server.start()
+    with case_server("bench-") as (server, work):
         loads = _load_cases(server, work, seconds, profile) if "load" in cases else []
         bulk_result = _bulk_case(server, work, bulk_items) if "bulk" in cases else None
         annual_result = _annual_case(server, work, annual_items) if "annual" in cases else None
         report = summarise(loads, server.version(), bulk_result, annual_result)
-        out.write_text(json.dumps(report, indent=2) + "\n")
-        return report
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return report
 
 
 def summarise(

@@ -249,12 +249,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    def _lost_race(request: Request, driver_error: object) -> JSONResponse:
         # Rules are checked before writing; this is the safety net for a lost race.
         # The database's message can quote key values, which may be personal: name the
         # constraint only.
-        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+        constraint = getattr(driver_error, "constraint_name", None)
         logger.warning("integrity error on %s (%s)", request.url.path, constraint or "unknown")
         return problem_response(
             409,
@@ -263,6 +262,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=Conflict.slug,
             instance=request.url.path,
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        return _lost_race(request, getattr(exc.orig, "__cause__", None))
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.warning("database unavailable on %s: %s", request.url.path, exc)
@@ -284,16 +287,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _driver_integrity(
         request: Request, exc: asyncpg.IntegrityConstraintViolationError
     ) -> JSONResponse:
-        logger.warning(
-            "integrity error on %s (%s)", request.url.path, exc.constraint_name or "unknown"
-        )
-        return problem_response(
-            409,
-            Conflict.title,
-            "the change conflicts with data written meanwhile; read it again and retry",
-            slug=Conflict.slug,
-            instance=request.url.path,
-        )
+        return _lost_race(request, exc)
 
     @app.exception_handler(asyncpg.PostgresError)
     async def _driver(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:

@@ -134,24 +134,6 @@ def _check_backfill(payload: AnyFeedbackCreate) -> None:
         raise Invalid("an outcome is recorded with the response (responded_on)", field="outcome")
 
 
-async def _find_by_source(session: AsyncSession, source: str, ref: str) -> FeedbackItem | None:
-    query = select(FeedbackItem).where(
-        col(FeedbackItem.source_system) == source,
-        col(FeedbackItem.external_ref) == ref,
-    )
-    return (await session.scalars(query)).first()
-
-
-def _same_or_conflict(existing: FeedbackItem, digest: str) -> FeedbackItem:
-    if existing.request_fingerprint != digest:
-        raise Conflict(
-            f"{existing.source_system} reference {existing.external_ref!r} is already item "
-            f"{existing.id} with different details",
-            field="external_ref",
-        )
-    return existing
-
-
 @dataclass(frozen=True)
 class PreparedItem:
     """An item checked and replayed, ready to insert once its people have ids."""
