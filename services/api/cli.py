@@ -66,12 +66,13 @@ def cmd_load_profile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
+    from .database import driver_connection
     from .domain.feedback import recompute_open_items
     from .settings import get_targets
     from .working_calendar import CalendarCache
 
     async def work(session: AsyncSession) -> int:
-        calendar = await CalendarCache().get(session)
+        calendar = await CalendarCache().get(await driver_connection(session))
         return await recompute_open_items(session, calendar, get_targets())
 
     moved = _in_transaction(_database_url(settings), work)

@@ -182,7 +182,9 @@ async def _end_transaction(connection: asyncpg.Connection[Any]) -> None:
 async def make_pool(url: str, *, size: int) -> asyncpg.Pool[Any]:
     """The asyncpg pool of the hot routes."""
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_end_transaction)
+    # No connection at start: the app starts, and says it is not ready, while the database
+    # is away.
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=size, reset=_end_transaction)
     assert pool is not None
     return pool
 

@@ -157,13 +157,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
     install_problem_handlers(app)
     app.add_exception_handler(PoolTimeoutError, pool_timeout_handler)
-    # Described before inclusion: FastAPI copies a route's OpenAPI details when it is included.
-    for route in api_routes():
+    routes = api_routes()
+    for route in routes:
         document_route(route)
     # The routes join the app's own router rather than being included router by router:
     # FastAPI resolves an included router's routes through a further layer on every request,
     # and these routers carry nothing (prefix, dependencies) that inclusion would add.
-    app.router.routes.extend(api_routes())
+    app.router.routes.extend(routes)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -8,10 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .clock import WorkingCalendar, bank_holidays_england_and_wales
-from .database import driver_connection
 
 
 @lru_cache(maxsize=1)
@@ -28,12 +26,10 @@ class CalendarCache:
         self._calendar: WorkingCalendar | None = None
         self._loaded_at = 0.0
 
-    async def get(self, db: asyncpg.Connection[Any] | AsyncSession) -> WorkingCalendar:
+    async def get(self, db: asyncpg.Connection[Any]) -> WorkingCalendar:
         """The calendar, reloaded from the database when older than the TTL."""
         now = time.monotonic()
         if self._calendar is None or now - self._loaded_at > self.ttl_seconds:
-            if isinstance(db, AsyncSession):
-                db = await driver_connection(db)
             days = [row["day"] for row in await db.fetch("SELECT day FROM non_working_day")]
             self._calendar = WorkingCalendar(bank_holidays() | frozenset(days))
             self._loaded_at = now
