@@ -156,6 +156,7 @@ def _serve(settings: Settings, url: str) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=round(settings.shutdown_grace_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     return 0
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Past each limit the caller gets a problem+json 503 with Retry-After.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Idle keep-alive connections are held longer than clients keep theirs (httpx: 5 s), so
+    # a client never reuses a connection at the moment the server closes it.
+    keep_alive_seconds: int = Field(default=75, gt=0)
     # How long shutdown waits for requests in flight before closing their connections.
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     log_level: str = "INFO"
