@@ -30,6 +30,7 @@ import asyncpg
 import httpx
 
 from bench import annual, bulk
+from bench.bulk import cpu_seconds, postmaster_pid
 from bench.servers import case_server, prepared_database, running_api
 from drills.fault_drill import Api, Postgres
 
@@ -48,6 +49,10 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    # CPU milliseconds per request, over the measured run: the app's process, and
+    # PostgreSQL's (every server process), which no faster app can spend less of.
+    app_cpu_ms: float | None = None
+    db_cpu_ms: float | None = None
 
 
 def _pinned(cpu: int, command: list[str]) -> list[str]:
@@ -61,9 +66,19 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
 
 
-def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds: int) -> Load:
+def wrk(
+    case: str,
+    target: str,
+    url: str,
+    script: str,
+    args: list[str],
+    seconds: int,
+    *,
+    app_pid: int | None = None,
+    postgres_pid: int | None = None,
+) -> Load:
     """Warm the target up for two seconds, then run wrk with 32 connections and parse its
-    --latency report."""
+    --latency report; with the pids, the CPU time each side spent per request."""
     # The create script's first argument prefixes its references: the warm-up gets its own.
     warm_args = [f"warm-{args[0]}", *args[1:]] if script == "create.lua" else args
     warm = [str(HERE / script), url, "--", *warm_args]
@@ -87,7 +102,10 @@ def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds:
             *args,
         ],
     )
+    app_cpu, db_cpu = cpu_seconds(app_pid), cpu_seconds(postgres_pid, with_children=True)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
+    app_cpu = cpu_seconds(app_pid) - app_cpu
+    db_cpu = cpu_seconds(postgres_pid, with_children=True) - db_cpu
     out = done.stdout
     if "Requests/sec" not in out or "99%" not in out:
         raise RuntimeError(f"wrk gave no figures for {case}/{target}:\n{out}\n{done.stderr}")
@@ -100,7 +118,17 @@ def wrk(case: str, target: str, url: str, script: str, args: list[str], seconds:
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return Load(case, target, rps, p50, p99, errors, total)
+    return Load(
+        case,
+        target,
+        rps,
+        p50,
+        p99,
+        errors,
+        total,
+        app_cpu_ms=round(app_cpu * 1000 / total, 3) if app_pid and total else None,
+        db_cpu_ms=round(db_cpu * 1000 / total, 3) if postgres_pid and total else None,
+    )
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -186,38 +214,43 @@ def _load_cases(server: Postgres, work: Path, seconds: int, profile: Path | None
         reference_url = f"http://{HOST}:{port + 1}"
         _wait(f"{reference_url}/rows/1")
 
+        db = postmaster_pid(server)
+
+        def load(
+            target: str, pid: int | None, case: str, address: str, script: str, args: list[str]
+        ) -> Load:
+            return wrk(case, target, address, script, args, seconds, app_pid=pid, postgres_pid=db)
+
+        base_pid, reference_pid = baseline.pid, reference.pid
         results = [
-            wrk("create", "baseline", f"{base_url}/insert", "create.lua", ["base", ""], seconds),
-            wrk("create", "fastapi", f"{reference_url}/insert", "create.lua", ["ref", ""], seconds),
+            load("baseline", base_pid, "create", f"{base_url}/insert", "create.lua", ["base", ""]),
+            load(
+                "fastapi",
+                reference_pid,
+                "create",
+                f"{reference_url}/insert",
+                "create.lua",
+                ["ref", ""],
+            ),
         ]
         profiler = _profile(api.pid, profile, seconds) if profile and api.pid else None
         results.append(
-            wrk("create", "api", f"{api.base_url}/v1/feedback", "create.lua", ["api", key], seconds)
+            load(
+                "api", api.pid, "create", f"{api.base_url}/v1/feedback", "create.lua", ["api", key]
+            )
         )
         if profiler is not None:
             profiler.wait(timeout=60)
         api_max = asyncio.run(_max_id(url, "feedback_item"))
         base_max = asyncio.run(_max_id(url, "bench_baseline"))
         rows = ["/rows/{id}", str(base_max)]
+        item = ["/v1/feedback/{id}", str(api_max), key]
+        page = ["/v1/feedback?team=children-assessment&limit=50", "1", key]
         results += [
-            wrk("read", "baseline", f"{base_url}/", "read.lua", rows, seconds),
-            wrk("read", "fastapi", f"{reference_url}/", "read.lua", rows, seconds),
-            wrk(
-                "read",
-                "api",
-                f"{api.base_url}/",
-                "read.lua",
-                ["/v1/feedback/{id}", str(api_max), key],
-                seconds,
-            ),
-            wrk(
-                "read-list",
-                "api",
-                f"{api.base_url}/",
-                "read.lua",
-                ["/v1/feedback?team=children-assessment&limit=50", "1", key],
-                seconds,
-            ),
+            load("baseline", base_pid, "read", f"{base_url}/", "read.lua", rows),
+            load("fastapi", reference_pid, "read", f"{reference_url}/", "read.lua", rows),
+            load("api", api.pid, "read", f"{api.base_url}/", "read.lua", item),
+            load("api", api.pid, "read-list", f"{api.base_url}/", "read.lua", page),
         ]
         return results
     finally:
@@ -298,6 +331,7 @@ def summarise(
             ("create: no errors", create_api.errors == 0, str(create_api.errors)),
             ("read: >= 50% of baseline requests/s", read_ratio >= 0.5, f"{read_ratio:.0%}"),
         ]
+        database_bound = _database_bound(create_api, create_base)
         if ("create", "fastapi") in by and ("read", "fastapi") in by:
             framework = {
                 case: by[case, "fastapi"].requests_per_second
@@ -324,10 +358,27 @@ def summarise(
         "results": [asdict(r) for r in results],
         # For reference, not a target: the same endpoints written plainly in FastAPI.
         "fastapi_reference": framework,
+        "create_database_bound": database_bound if results else None,
         "bulk": bulk_result,
         "annual": annual_result,
         "targets": [{"target": t, "met": ok, "measured": m} for t, ok, m in targets],
     }
+
+
+def _database_bound(api: Load, baseline: Load) -> dict[str, float] | None:
+    """The most creates/s the machine's CPUs allow for PostgreSQL's own work per create, with
+    the app taking no CPU at all; and that as a share of the baseline's requests/s."""
+    if not api.db_cpu_ms:
+        return None
+    ceiling = (os.cpu_count() or 1) * 1000 / api.db_cpu_ms
+    return {
+        "requests_per_second": round(ceiling),
+        "share_of_baseline": round(ceiling / baseline.requests_per_second, 3),
+    }
+
+
+def _ms_cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def table(report: dict[str, Any]) -> str:
@@ -336,17 +387,27 @@ def table(report: dict[str, Any]) -> str:
     if report["results"]:
         lines.append(
             f"{'case':<10} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+            f" {'app CPU ms':>10} {'db CPU ms':>9}"
         )
         for r in report["results"]:
             lines.append(
                 f"{r['case']:<10} {r['target']:<9} {r['requests_per_second']:>9.0f} "
                 f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}"
+                f" {_ms_cell(r.get('app_cpu_ms')):>10} {_ms_cell(r.get('db_cpu_ms')):>9}"
             )
+        lines.append("CPU ms: CPU time per request, of the app's process and of PostgreSQL")
         framework = report.get("fastapi_reference")
         if framework:
             lines.append(
                 "fastapi: the baseline's two endpoints written plainly in FastAPI, for reference "
                 f"(create {framework['create']:.0%}, read {framework['read']:.0%} of the baseline)"
+            )
+        bound = report.get("create_database_bound")
+        if bound:
+            lines.append(
+                f"create: PostgreSQL's own CPU per create allows at most "
+                f"{bound['requests_per_second']:,} creates/s on {os.cpu_count()} CPUs even if the "
+                f"app took none ({bound['share_of_baseline']:.0%} of the baseline)"
             )
         lines.append("")
     if report.get("bulk"):
