@@ -47,4 +47,9 @@ def paginate(rows: Sequence[RowT], limit: int, url: URL) -> tuple[list[RowT], st
     page = list(rows[:limit])
     if len(rows) <= limit or not page or page[-1].id is None:
         return page, None
-    return page, str(url.include_query_params(cursor=encode_cursor(page[-1].id)))
+    return page, next_page_url(url, page[-1].id)
+
+
+def next_page_url(url: URL, last_id: int) -> str:
+    """This page's URL, every filter kept, with the cursor continuing after `last_id`."""
+    return str(url.include_query_params(cursor=encode_cursor(last_id)))

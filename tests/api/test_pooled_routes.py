@@ -141,3 +141,23 @@ async def test_reading_a_missing_item_or_without_a_key_is_a_problem(
     assert missing.headers["content-type"] == "application/problem+json"
     async with httpx.AsyncClient(base_url=live_api_url) as anonymous:
         assert (await anonymous.get("/v1/feedback/1")).status_code == 401
+
+
+async def test_the_list_pages_through_filtered_items_on_the_pool(http: httpx.AsyncClient) -> None:
+    made = [(await http.post("/v1/feedback", json=_complaint())).json() for _ in range(3)]
+    team = made[0]["team"]
+    params = {"team": team, "financial_year": "2021-22", "overdue": "true", "limit": 2}
+    page = await http.get("/v1/feedback", params=params)
+    assert page.status_code == 200 and page.headers["content-type"] == "application/json"
+    seen = [i["id"] for i in page.json()["items"]]
+    while page.json()["next"]:
+        page = await http.get(page.json()["next"])
+        seen += [i["id"] for i in page.json()["items"]]
+    assert seen == sorted(set(seen))
+    assert {m["id"] for m in made} <= set(seen)
+    # Open and past their due dates: none of them is listed as not overdue.
+    not_overdue = await http.get("/v1/feedback", params={**params, "overdue": "false"})
+    assert not {m["id"] for m in made} & {i["id"] for i in not_overdue.json()["items"]}
+    by_id = await http.get(f"/v1/feedback/{made[0]['id']}")
+    listed = await http.get("/v1/feedback", params={**params, "limit": 200})
+    assert by_id.json() in listed.json()["items"]

@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import Enum
 from functools import cache
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -387,33 +388,69 @@ async def read_item(db: asyncpg.Connection[Any], item_id: int) -> FeedbackPublic
     return FeedbackPublic.model_validate(dict(row))
 
 
-async def list_items(
-    session: AsyncSession, filters: FeedbackFilters, *, after_id: int | None, limit: int
-) -> list[FeedbackItem]:
-    """One page of items in id order; fetches one extra row to tell whether another page exists."""
-    query = select(FeedbackItem).order_by(col(FeedbackItem.id)).limit(limit + 1)
-    conditions: list[Any] = []
+_LIST_EQUALITIES = ("service", "team", "kind", "procedure", "status", "enquirer_id")
+# What a listed item shows, in the order FeedbackPublic has its fields.
+_PUBLIC_COLUMNS = tuple(FeedbackPublic.model_fields)
+_JSON = TypeAdapter(dict[str, Any])
+
+
+def list_statement(
+    filters: FeedbackFilters, *, after_id: int | None, limit: int, today: date
+) -> tuple[str, list[Any]]:
+    """The list query for the filters given, and its arguments.
+
+    The text depends only on which filters are set, so each combination is prepared once
+    per connection and its values are always parameters.
+    """
+    conditions: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value.value if isinstance(value, Enum) else value)
+        return f"${len(args)}"
+
     if after_id is not None:
-        conditions.append(col(FeedbackItem.id) > after_id)
-    for name in ("service", "team", "kind", "procedure", "status", "enquirer_id"):
+        conditions.append(f"id > {arg(after_id)}")
+    for name in _LIST_EQUALITIES:
         value = getattr(filters, name)
         if value is not None:
-            conditions.append(col(getattr(FeedbackItem, name)) == value)
+            conditions.append(f"{name} = {arg(value)}")
     if filters.financial_year is not None:
         fy = filters.financial_year
-        conditions.append(col(FeedbackItem.received_on).between(fy.first_day, fy.last_day))
+        conditions.append(f"received_on BETWEEN {arg(fy.first_day)} AND {arg(fy.last_day)}")
     if filters.due_before is not None:
-        conditions.append(col(FeedbackItem.due_on) < filters.due_before)
+        conditions.append(f"due_on < {arg(filters.due_before)}")
     if filters.updated_since is not None:
-        conditions.append(col(FeedbackItem.updated_at) >= filters.updated_since)
+        conditions.append(f"updated_at >= {arg(filters.updated_since)}")
     if filters.overdue is not None:
-        overdue = (col(FeedbackItem.status) == ItemStatus.open) & (
-            col(FeedbackItem.due_on) < council_today()
-        )
-        conditions.append(overdue if filters.overdue else ~overdue)
-    if conditions:
-        query = query.where(*conditions)
-    return list((await session.scalars(query)).all())
+        overdue = f"(status = {arg(ItemStatus.open)} AND due_on < {arg(today)})"
+        # As written, NOT keeps out open items without a due date, as the filter always has.
+        conditions.append(overdue if filters.overdue else f"NOT {overdue}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    text = (
+        f"SELECT {', '.join(_PUBLIC_COLUMNS)} FROM feedback_item{where} "
+        f"ORDER BY id LIMIT {arg(limit + 1)}"
+    )
+    return text, args
+
+
+async def list_items(
+    db: asyncpg.Connection[Any], filters: FeedbackFilters, *, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """One page of items in id order, as FeedbackPublic's fields; fetches one extra row to
+    tell whether another page exists."""
+    text, args = list_statement(filters, after_id=after_id, limit=limit, today=council_today())
+    return [dict(row) for row in await db.fetch(text, *args)]
+
+
+def page_json(items: list[dict[str, Any]], next_url: str | None) -> bytes:
+    """A FeedbackPage as JSON, serialised by pydantic-core straight from the rows.
+
+    The rows were validated on their way in; validating 50 of them again into FeedbackPublic
+    took three times as long as the rest of the request. A test pins that the bytes are the
+    ones FeedbackPage itself would give.
+    """
+    return _JSON.dump_json({"items": items, "next": next_url})
 
 
 async def _events_of(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, list[EventFact]]:

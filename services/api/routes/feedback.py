@@ -35,7 +35,7 @@ from ..models.feedback import (
     FeedbackUpdate,
     MemberEnquiryCreate,
 )
-from ..pagination import decode_cursor, paginate
+from ..pagination import decode_cursor, next_page_url
 from ..problems import NotFound, problem_responses
 from ..routing import api_router
 from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
@@ -174,9 +174,9 @@ async def import_feedback(
 
 
 @router.get("", response_model=FeedbackPage, responses=problem_responses(*AUTH_ERRORS, 422))
+@on_driver(read_only=True)
 async def list_feedback(
     request: Request,
-    session: SessionDep,
     actor: CrmOrPortalActor,
     limit: LimitDep,
     financial_year: FinancialYearDep,
@@ -191,7 +191,7 @@ async def list_feedback(
     due_before: Day | None = None,
     updated_since: Moment | None = None,
     cursor: Annotated[str | None, Query(description="From the previous page's `next`.")] = None,
-) -> FeedbackPage:
+) -> Response:
     """List items, filtered, in id order, one page at a time."""
     filters = domain.FeedbackFilters(
         service=service,
@@ -208,9 +208,12 @@ async def list_feedback(
         filters = replace(
             filters, kind=FeedbackKind.member_enquiry, enquirer_id=actor.member_person_id or -1
         )
-    rows = await domain.list_items(session, filters, after_id=decode_cursor(cursor), limit=limit)
-    page, next_url = paginate(rows, limit, request.url)
-    return FeedbackPage(items=[FeedbackPublic.model_validate(r) for r in page], next=next_url)
+    after_id = decode_cursor(cursor)
+    db = await get_work(request).driver()
+    rows = await domain.list_items(db, filters, after_id=after_id, limit=limit)
+    page = rows[:limit]
+    next_url = next_page_url(request.url, page[-1]["id"]) if len(rows) > limit else None
+    return Response(domain.page_json(page, next_url), media_type="application/json")
 
 
 @router.get(
