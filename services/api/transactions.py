@@ -35,14 +35,10 @@ _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _KEPT_HEADERS = ("content-type", "location", "etag")
 
 
-# Statements of every idempotent POST, sent as prepared statements on the driver.
-_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
-_STORED = (
-    # As text: a pooled connection and an SQLAlchemy one decode jsonb differently.
-    "SELECT fingerprint, status_code, headers::text, body, expires_at <= now() AS expired "
-    "FROM idempotency_record WHERE client = $1 AND key = $2"
-)
-_FORGET = "DELETE FROM idempotency_record WHERE client = $1 AND key = $2"
+# Statements of every idempotent POST, sent as prepared statements on the driver. The claim
+# (migration 0008) takes the key's advisory lock, forgets an expired record and reads the
+# stored one in one round trip; it answers claimed = false while another request holds the key.
+_CLAIM = "SELECT claimed, fingerprint, status_code, headers, body FROM idempotency_claim($1, $2)"
 _KEEP = (
     "INSERT INTO idempotency_record "
     "(client, key, fingerprint, status_code, headers, body, expires_at) "
@@ -75,21 +71,14 @@ async def _begin(work: Work, request: Request) -> Response | _Claim | None:
         b"\n".join([request.method.encode(), request.url.path.encode(), body])
     ).hexdigest()
     db = await work.driver()
-    # Held until this transaction ends: a concurrent retry of the same key cannot get it.
-    # The record is read by a statement of its own, after the lock: a statement's snapshot
-    # is taken as it starts, and one taken before the lock could miss a first request that
-    # committed meanwhile.
-    if not await db.fetchval(_LOCK, client + key):
+    stored = await db.fetchrow(_CLAIM, client, key)
+    if not stored["claimed"]:
         raise Conflict(
             "a request with this Idempotency-Key is still being processed; retry shortly",
             field=HEADER,
             headers={"Retry-After": "1"},
         )
-    stored = await db.fetchrow(_STORED, client, key)
-    if stored is not None and stored["expired"]:
-        await db.execute(_FORGET, client, key)
-        stored = None
-    if stored is None:
+    if stored["fingerprint"] is None:
         return _Claim(client, key, fingerprint)
     if stored["fingerprint"] != fingerprint:
         raise Invalid("this Idempotency-Key was first used with a different request", field=HEADER)
