@@ -134,6 +134,12 @@ def configure_logging(level: str = "INFO") -> None:
             existing.close()
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # The JSON lines carry no source file, line, thread or process: not working them out for
+    # every record is the logging HOWTO's own advice, and spares each request a stack walk.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # uvicorn's loggers write through the root handler, not their own plain-text ones.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uvicorn_logger = logging.getLogger(name)

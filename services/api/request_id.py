@@ -21,7 +21,11 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        raw = b""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                raw = value
+        given = raw.decode("latin-1")
         request_id = given if _ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 

@@ -161,10 +161,7 @@ _KEY_LOOKUP = (
 )
 
 
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Actor:
+async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:
     """The actor behind the request's key; 401 for no key, an unknown, expired or revoked one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(
@@ -198,7 +195,14 @@ class RoleGuard:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles) | {Role.admin}
 
-    async def __call__(self, actor: Annotated[Actor, Depends(authenticate)]) -> Actor:
+    # The key is looked up here rather than in a dependency of its own: every request solves
+    # this, and each level of dependencies costs FastAPI a round of its resolution.
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Actor:
+        actor = await authenticate(request, credentials)
         if actor.role not in self.roles:
             names = ", ".join(sorted(self.roles))
             raise Forbidden(f"the {actor.role} role may not do this (allowed: {names})")

@@ -131,6 +131,14 @@ def _list_query_names(dependant: Dependant) -> set[str]:
 def _check_parameters(request: Request, known: set[str], repeatable: set[str]) -> None:
     """Refuse what the framework would quietly pass over: unknown or repeated query
     parameters (a misspelt filter must not widen a query) and NUL characters."""
+    if request.scope.get("query_string"):
+        _check_query(request, known, repeatable)
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid("must not contain NUL characters", field=name)
+
+
+def _check_query(request: Request, known: set[str], repeatable: set[str]) -> None:
     for name in request.query_params:
         if name not in known:
             raise Invalid("unknown query parameter", field=name)
@@ -138,9 +146,6 @@ def _check_parameters(request: Request, known: set[str], repeatable: set[str]) -
         if len(values) > 1 and name not in repeatable:
             raise Invalid("given more than once", field=name)
         if any("\x00" in v for v in values):
-            raise Invalid("must not contain NUL characters", field=name)
-    for name, value in request.path_params.items():
-        if isinstance(value, str) and "\x00" in value:
             raise Invalid("must not contain NUL characters", field=name)
 
 

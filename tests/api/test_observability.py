@@ -391,7 +391,15 @@ def timed_app(seconds: float) -> Any:
 
         return StreamingResponse(parts(), media_type="text/plain")
 
-    routes = [Route("/slow", slow), Route("/fast", fast), Route("/streaming", streaming)]
+    async def own_timeout(request: Request) -> Response:
+        raise TimeoutError("a driver's own timeout")
+
+    routes = [
+        Route("/slow", slow),
+        Route("/fast", fast),
+        Route("/streaming", streaming),
+        Route("/own-timeout", own_timeout),
+    ]
     return RequestTimeout(Starlette(routes=routes), seconds=seconds)
 
 
@@ -412,6 +420,13 @@ async def test_a_request_past_the_timeout_is_a_503_with_retry_after() -> None:
     assert (fast.status_code, fast.text) == (200, "fast")
     # Its response had started before the deadline: it is let finish.
     assert (streaming.status_code, streaming.text) == (200, "first second")
+
+
+async def test_a_timeout_error_of_the_apps_own_is_not_the_deadlines_503() -> None:
+    transport = httpx.ASGITransport(app=timed_app(5), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/own-timeout")
+    assert response.status_code == 500
 
 
 def test_settings_carry_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
