@@ -375,19 +375,6 @@ async def get_item(
     return item
 
 
-@cache
-def _read_statement() -> str:
-    return f"SELECT {', '.join(_item_columns())} FROM feedback_item WHERE id = $1"
-
-
-async def read_item(db: asyncpg.Connection[Any], item_id: int) -> FeedbackPublic:
-    """One item as the API shows it, or NotFound: one prepared statement."""
-    row = await db.fetchrow(_read_statement(), item_id)
-    if row is None:
-        raise NotFound(f"no feedback item {item_id}")
-    return FeedbackPublic.model_validate(dict(row))
-
-
 _LIST_EQUALITIES = ("service", "team", "kind", "procedure", "status", "enquirer_id")
 # What a listed item shows, in the order FeedbackPublic has its fields.
 _PUBLIC_COLUMNS = tuple(FeedbackPublic.model_fields)
@@ -441,6 +428,22 @@ async def list_items(
     tell whether another page exists."""
     text, args = list_statement(filters, after_id=after_id, limit=limit, today=council_today())
     return [dict(row) for row in await db.fetch(text, *args)]
+
+
+_READ = f"SELECT {', '.join(_PUBLIC_COLUMNS)} FROM feedback_item WHERE id = $1"
+
+
+async def read_item(db: asyncpg.Connection[Any], item_id: int) -> dict[str, Any]:
+    """One item as FeedbackPublic's fields, or NotFound: one prepared statement."""
+    row = await db.fetchrow(_READ, item_id)
+    if row is None:
+        raise NotFound(f"no feedback item {item_id}")
+    return dict(row)
+
+
+def item_json(item: dict[str, Any]) -> bytes:
+    """A FeedbackPublic as JSON, serialised straight from its row (see `page_json`)."""
+    return _JSON.dump_json(item)
 
 
 def page_json(items: list[dict[str, Any]], next_url: str | None) -> bytes:
