@@ -164,8 +164,8 @@ def prepare_item(
     except RuleViolation as violation:
         raise Invalid(violation.message, field="responded_on") from None
     digest = fingerprint(payload)
-    values = payload.model_dump(
-        exclude={"person", "enquirer", "acknowledged_on", "responded_on", "closed_on"}
+    values = payload.__pydantic_serializer__.to_python(
+        payload, exclude={"person", "enquirer", "acknowledged_on", "responded_on", "closed_on"}
     )
     values |= lifecycle_values(state) | {"procedure": procedure, "request_fingerprint": digest}
     return PreparedItem(values, events, digest)
