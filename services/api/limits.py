@@ -103,8 +103,6 @@ class RequestTimeout:
             await self.app(scope, receive, send)
             return
         started = False
-        # asyncio's own timeout: anyio's cancel scope did the same for several times the cost,
-        # on every request.
         deadline = asyncio.timeout(self.seconds)
 
         async def watched_send(message: Message) -> None:
