@@ -195,9 +195,18 @@ def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = create_app(Settings(database_url=database_url, pool_size=4))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # As the service itself runs it: uvicorn leaves the process's logging alone (given a
+    # config or a level, it would change the loggers of every later test in the session).
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_config=None,
+        log_level=None,
+        access_log=False,
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
