@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -32,9 +32,10 @@ CREATE TABLE IF NOT EXISTS bench_baseline (
 """
 
 
-def create_baseline(database_url: str) -> Starlette:
-    """The baseline app on its own asyncpg pool."""
-    state: dict[str, Any] = {}
+def _pool_lifespan(
+    state: dict[str, Any], database_url: str
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """A lifespan opening the app's asyncpg pool into `state` and making the table."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,6 +44,15 @@ def create_baseline(database_url: str) -> Starlette:
             await connection.execute(TABLE)
         yield
         await state["pool"].close()
+
+    return lifespan
+
+
+def create_baseline(database_url: str) -> Starlette:
+    """The baseline app on its own asyncpg pool."""
+    state: dict[str, Any] = {}
+
+    lifespan = _pool_lifespan(state, database_url)
 
     async def insert(request: Request) -> Response:
         body = await request.body()
@@ -85,13 +95,7 @@ def create_fastapi_reference(database_url: str) -> FastAPI:
     """The same endpoints in FastAPI: a validated body in, a response model out."""
     state: dict[str, Any] = {}
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state["pool"] = await asyncpg.create_pool(database_url, min_size=10, max_size=20)
-        async with state["pool"].acquire() as connection:
-            await connection.execute(TABLE)
-        yield
-        await state["pool"].close()
+    lifespan = _pool_lifespan(state, database_url)
 
     app = FastAPI(lifespan=lifespan)
 
