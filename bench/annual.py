@@ -564,10 +564,10 @@ def report_queries(year_slug: str = REPORT_YEAR, as_of: date | None = None) -> l
     """The statistics statements behind `reporter annual` and `reporter ledger` for a year, in
     the order the reporter asks for them, with the reporter's own parameters."""
     from services.api.domain import stats
-    from services.api.financial_year import FinancialYear
     from services.api.models.base import council_today
     from services.api.models.enums import FeedbackKind
     from services.api.models.stats import EscalationDimension, FeedbackDimension
+    from services.api.rules.financial_year import FinancialYear
     from services.reporter import annual
 
     year = FinancialYear.parse(year_slug)
@@ -929,9 +929,9 @@ def table(result: dict[str, Any]) -> str:
 
 async def make_reporter_key(url: str) -> str:
     """A new API key of the `reporter` role (statistics and reference data only)."""
-    from services.api.database import make_engine, make_sessionmaker
     from services.api.domain.access import create_key
     from services.api.models.access import ApiKeyCreate, Role
+    from services.api.storage.database import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:

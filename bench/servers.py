@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 
 from drills.fault_drill import Api, Postgres, _load_reference_data_and_key
-from services.api.migrate import upgrade
+from services.api.storage.migrate import upgrade
 
 
 @contextmanager

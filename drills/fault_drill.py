@@ -220,10 +220,10 @@ async def _create_database(server: Postgres) -> None:
 
 async def _load_reference_data_and_key(url: str) -> str:
     """Load the council profile and create a crm key, in one committed transaction."""
-    from services.api.database import make_engine, make_sessionmaker
     from services.api.domain.access import create_key
+    from services.api.domain.profile import load_profile
     from services.api.models.access import ApiKeyCreate, Role
-    from services.api.profile import load_profile
+    from services.api.storage.database import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
@@ -680,7 +680,7 @@ def run(config: DrillConfig) -> Report:
         asyncio.run(_create_database(server))
         url = server.url()
 
-        from services.api.migrate import upgrade
+        from services.api.storage.migrate import upgrade
 
         upgrade(url)
         key = asyncio.run(_load_reference_data_and_key(url))

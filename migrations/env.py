@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.api.database import async_url
 from services.api.models import metadata
 from services.api.settings import get_settings
+from services.api.storage.database import async_url
 
 config = context.config
 
@@ -22,7 +22,7 @@ def _database_url() -> str:
     settings = get_settings()
     if settings.database_url:
         return settings.database_url
-    from services.api.embedded import embedded_url
+    from services.api.storage.embedded import embedded_url
 
     return embedded_url(settings.data_dir / "pg", "feedback")
 

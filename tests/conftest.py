@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.api.database import make_engine, make_sessionmaker
 from services.api.main import create_app
-from services.api.migrate import upgrade
 from services.api.settings import PROJECT_ROOT, Settings
+from services.api.storage.database import make_engine, make_sessionmaker
+from services.api.storage.migrate import upgrade
 
 
 def _server_url() -> str:
@@ -26,7 +26,7 @@ def _server_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
-    from services.api.embedded import embedded_url
+    from services.api.storage.embedded import embedded_url
 
     return embedded_url(PROJECT_ROOT / ".data" / "pg", "postgres")
 
@@ -69,7 +69,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 async def demo_loaded(engine: AsyncEngine) -> dict[str, int]:
     """The demo council, committed once for the run (tests only read it)."""
-    from services.api.demo import load_demo
+    from services.api.demo.loader import load_demo
 
     async with make_sessionmaker(engine)() as session, session.begin():
         loaded = await load_demo(session)

@@ -12,21 +12,21 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .settings import PROJECT_ROOT, Settings, get_settings
+from services.api.settings import PROJECT_ROOT, Settings, get_settings
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 T = TypeVar("T")
 
 
 def _database_url(settings: Settings) -> str:
-    from .main import resolve_database_url
+    from services.api.main import resolve_database_url
 
     return resolve_database_url(settings)
 
 
 def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on its own engine."""
-    from .database import make_engine, make_sessionmaker
+    from services.api.storage.database import make_engine, make_sessionmaker
 
     async def run() -> T:
         engine = make_engine(url, pool_size=1)
@@ -41,13 +41,13 @@ def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T
 
 def openapi_document() -> str:
     """The app's OpenAPI document as committed: indented JSON with a final newline."""
-    from .main import create_app
+    from services.api.main import create_app
 
     return json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from .migrate import upgrade
+    from services.api.storage.migrate import upgrade
 
     upgrade(_database_url(settings), args.revision)
     print(f"database migrated to {args.revision}")
@@ -55,7 +55,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_load_profile(args: argparse.Namespace, settings: Settings) -> int:
-    from .profile import load_profile
+    from services.api.domain.profile import load_profile
 
     loaded = _in_transaction(_database_url(settings), lambda s: load_profile(s, Path(args.file)))
     print(
@@ -66,10 +66,10 @@ def cmd_load_profile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
-    from .database import driver_connection
-    from .domain.feedback import recompute_open_items
-    from .settings import get_targets
-    from .working_calendar import CalendarCache
+    from services.api.domain.calendar import CalendarCache
+    from services.api.domain.feedback import recompute_open_items
+    from services.api.settings import get_targets
+    from services.api.storage.database import driver_connection
 
     async def work(session: AsyncSession) -> int:
         calendar = await CalendarCache().get(await driver_connection(session))
@@ -83,9 +83,9 @@ def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
-    from .domain.access import create_key
-    from .models.access import ApiKeyCreate, Role
-    from .problems import ProblemError
+    from services.api.domain.access import create_key
+    from services.api.errors import ProblemError
+    from services.api.models.access import ApiKeyCreate, Role
 
     data = ApiKeyCreate(
         name=args.name,
@@ -106,7 +106,7 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from .domain.people import apply_retention
+    from services.api.domain.people import apply_retention
 
     today = date.today()
     cutoff = today.replace(year=today.year - args.years)
@@ -140,8 +140,8 @@ def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(settings: Settings, url: str) -> int:
     import uvicorn
 
-    from .main import create_app
-    from .observability import configure_logging
+    from services.api.http.observability import configure_logging
+    from services.api.main import create_app
 
     app = create_app(settings.model_copy(update={"database_url": url}))
     base = f"http://{settings.host}:{settings.port}"
@@ -166,8 +166,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .demo import load_demo
-    from .migrate import upgrade
+    from services.api.demo.loader import load_demo
+    from services.api.storage.migrate import upgrade
 
     url = _database_url(settings)
     where = (
@@ -182,7 +182,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{loaded.remedies} remedies",
         flush=True,
     )
-    from .demo import demo_keys
+    from services.api.demo.loader import demo_keys
 
     keys = _in_transaction(url, demo_keys)
     keys_file = settings.data_dir / "demo-keys.json"

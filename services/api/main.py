@@ -13,12 +13,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .database import make_engine, make_pool, make_sessionmaker, pooled_work
-from .limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
-from .observability import install_observability
-from .problems import install_problem_handlers, problem_responses
-from .request_id import RequestId
-from .routes import (
+from services.api.domain.calendar import CalendarCache
+from services.api.http.limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
+from services.api.http.observability import install_observability
+from services.api.http.problems import install_problem_handlers, problem_responses
+from services.api.http.request_id import RequestId
+from services.api.http.routes import (
     access,
     escalations,
     feedback,
@@ -28,11 +28,12 @@ from .routes import (
     report_runs,
     stats,
 )
-from .routing import operation_id
-from .security import RoleGuard
-from .settings import Settings, get_settings
-from .transactions import purge_expired
-from .working_calendar import CalendarCache, bank_holidays
+from services.api.http.routing import operation_id
+from services.api.http.security import RoleGuard
+from services.api.http.transactions import purge_expired
+from services.api.rules.working_calendar import bank_holidays
+from services.api.settings import Settings, get_settings
+from services.api.storage.database import make_engine, make_pool, make_sessionmaker, pooled_work
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def resolve_database_url(settings: Settings) -> str:
     """DATABASE_URL when set; otherwise the embedded PostgreSQL in the data folder."""
     if settings.database_url:
         return settings.database_url
-    from .embedded import embedded_url
+    from services.api.storage.embedded import embedded_url
 
     return embedded_url(settings.data_dir / "pg", "feedback")
 

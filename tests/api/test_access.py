@@ -457,9 +457,9 @@ def test_the_first_admin_key_comes_from_the_cli(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from services.api import cli
-    from services.api.database import make_engine, make_sessionmaker
-    from services.api.migrate import upgrade
     from services.api.settings import get_settings
+    from services.api.storage.database import make_engine, make_sessionmaker
+    from services.api.storage.migrate import upgrade
 
     url = scratch_database_url
     upgrade(url)

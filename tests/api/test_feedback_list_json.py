@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.database import driver_connection
 from services.api.domain.feedback import (
     FeedbackFilters,
     item_json,
@@ -15,6 +14,7 @@ from services.api.domain.feedback import (
 )
 from services.api.models.enums import FeedbackKind
 from services.api.models.feedback import FeedbackPage, FeedbackPublic
+from services.api.storage.database import driver_connection
 
 
 @pytest.mark.parametrize("kind", list(FeedbackKind))

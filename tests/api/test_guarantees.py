@@ -12,8 +12,8 @@ from factories import make_complaint, make_compliment, make_event, next_ref
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.api.http.transactions import purge_expired
 from services.api.models import IdempotencyRecord, ReportRun
-from services.api.transactions import purge_expired
 
 OUTSIDE_DEMO_YEARS = "2021-05-04"
 
@@ -175,8 +175,8 @@ async def test_fifty_concurrent_patches_with_one_etag_make_one_change(
 
 
 async def test_the_app_purges_expired_keys_by_itself(engine: AsyncEngine) -> None:
-    from services.api.database import make_sessionmaker
     from services.api.main import purge_idempotency_records
+    from services.api.storage.database import make_sessionmaker
 
     maker = make_sessionmaker(engine)
     async with maker() as session, session.begin():

@@ -20,7 +20,7 @@ async def test_ready_when_the_schema_is_at_head(client: httpx.AsyncClient) -> No
 async def test_not_ready_when_migrations_are_behind(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import services.api.routes.health as health
+    import services.api.http.routes.health as health
 
     monkeypatch.setattr(health, "head_revision", lambda: "a-newer-revision")
     response = await client.get("/health/ready")

@@ -24,10 +24,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from services.api.database import async_url, make_engine, make_sessionmaker
-from services.api.limits import RequestTimeout, is_pool_timeout, pool_timeout_handler
-from services.api.main import create_app
-from services.api.observability import (
+from services.api.http.limits import RequestTimeout, is_pool_timeout, pool_timeout_handler
+from services.api.http.observability import (
     UNMATCHED,
     JsonFormatter,
     RequestIdFilter,
@@ -36,8 +34,10 @@ from services.api.observability import (
     current_request_id,
     install_observability,
 )
-from services.api.request_id import RequestId
+from services.api.http.request_id import RequestId
+from services.api.main import create_app
 from services.api.settings import Settings
+from services.api.storage.database import async_url, make_engine, make_sessionmaker
 
 
 def observed(app: FastAPI, settings: Settings) -> FastAPI:

@@ -8,9 +8,9 @@ import socket
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.api.database import driver_connection, make_sessionmaker
 from services.api.main import create_app
 from services.api.settings import Settings
+from services.api.storage.database import driver_connection, make_sessionmaker
 
 
 async def test_driver_statements_run_inside_the_sessions_transaction(

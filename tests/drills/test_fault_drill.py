@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from services.api.problems import database_unavailable
+from services.api.http.problems import database_unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ITEMS = 5000

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.api.demo_data import demo_cases
+from services.api.demo.cases import demo_cases
 from services.reporter.cli import main as reporter
 
 

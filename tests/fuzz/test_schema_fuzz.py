@@ -22,13 +22,13 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from sqlalchemy.engine import make_url
 
-from services.api.database import make_engine, make_sessionmaker
 from services.api.domain.access import create_key
+from services.api.domain.profile import DEMO_PROFILE, load_profile
 from services.api.main import create_app
-from services.api.migrate import upgrade
 from services.api.models.access import ApiKeyCreate, Role
-from services.api.profile import DEMO_PROFILE, load_profile
 from services.api.settings import Settings
+from services.api.storage.database import make_engine, make_sessionmaker
+from services.api.storage.migrate import upgrade
 
 MAX_EXAMPLES = 25
 # Every check about what the API answers. Left out: positive_data_acceptance, which expects a

@@ -8,7 +8,12 @@ from datetime import date
 
 import pytest
 
-from services.api.clock import ClockRule, Pause, WorkingCalendar, bank_holidays_england_and_wales
+from services.api.rules.clock import (
+    ClockRule,
+    Pause,
+    WorkingCalendar,
+    bank_holidays_england_and_wales,
+)
 
 E_AND_W = WorkingCalendar.england_and_wales()
 

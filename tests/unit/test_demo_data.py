@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from services.api.clock import WorkingCalendar
-from services.api.demo_data import DEMO_SOURCE, DemoCase, DemoEscalation, demo_cases
-from services.api.financial_year import FinancialYear
+from services.api.demo.cases import DEMO_SOURCE, DemoCase, DemoEscalation, demo_cases
 from services.api.models.base import council_today
 from services.api.models.escalations import EscalationCreate, RemedyCreate
 from services.api.models.feedback import FeedbackCreate
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.financial_year import FinancialYear
 
 PROFILE = Path(__file__).resolve().parents[2] / "services/api/profiles/barking-and-dagenham.toml"
 CALENDAR = WorkingCalendar.england_and_wales()

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.api.financial_year import FinancialYear
+from services.api.rules.financial_year import FinancialYear
 
 
 def test_parse_reads_the_start_year() -> None:

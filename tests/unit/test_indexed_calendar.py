@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.api.clock import Pause, WorkingCalendar
-from services.api.domain.indexed_calendar import IndexedCalendar
+from services.api.rules.clock import Pause, WorkingCalendar
+from services.api.rules.indexed_calendar import IndexedCalendar
 
 E_AND_W = WorkingCalendar.england_and_wales([date(2019, 12, 27), date(2020, 1, 2)])
 CALENDARS = [E_AND_W, WorkingCalendar()]

@@ -10,21 +10,21 @@ from datetime import date
 
 import pytest
 
-from services.api.clock import ClockRule, Pause, WorkingCalendar
-from services.api.lifecycle import (
-    EventFact,
-    Lifecycle,
-    RuleViolation,
-    clock_rule,
-    escalation_rule,
-    replay,
-)
 from services.api.models.enums import (
     ComplaintProcedure,
     EscalationStage,
     EventType,
     FeedbackKind,
     ItemStatus,
+)
+from services.api.rules.clock import ClockRule, Pause, WorkingCalendar
+from services.api.rules.lifecycle import (
+    EventFact,
+    Lifecycle,
+    RuleViolation,
+    clock_rule,
+    escalation_rule,
+    replay,
 )
 from services.api.settings import ClockTargets
 

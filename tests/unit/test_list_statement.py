@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.api.domain.feedback import FeedbackFilters, list_statement
-from services.api.financial_year import FinancialYear
 from services.api.models.enums import FeedbackKind
+from services.api.rules.financial_year import FinancialYear
 
 TODAY = date(2026, 11, 26)
 

@@ -1,7 +1,13 @@
-"""API keys and reading the audit trail."""
+"""API keys and reading the audit trail.
+
+Keys are 32 random bytes, shown once; only their SHA-256 is stored (a slow password hash adds
+nothing for secrets of that strength).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -9,10 +15,21 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..models import ApiKey, AuditEvent, Person
-from ..models.access import ApiKeyCreate, ApiKeyCreated, Role
-from ..problems import Conflict, Invalid, NotFound
-from ..security import generate_key, hash_key
+from services.api.errors import Conflict, Invalid, NotFound
+from services.api.models import ApiKey, AuditEvent, Person
+from services.api.models.access import ApiKeyCreate, ApiKeyCreated, Role
+
+KEY_PREFIX = "cfk_"
+
+
+def generate_key() -> str:
+    """A new key: a recognisable prefix and 32 random bytes."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    """What is stored of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 async def create_key(

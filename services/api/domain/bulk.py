@@ -23,15 +23,15 @@ from sqlalchemy import Enum
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..clock import WorkingCalendar
-from ..models import FeedbackEvent, FeedbackItem, Person
-from ..models.feedback import ComplaintCreate, FeedbackCreate, MemberEnquiryCreate
-from ..models.people import PersonCreate
-from ..problems import BadRequest, FieldProblem, Invalid, ProblemError
-from ..settings import ClockTargets
-from .feedback import AnyFeedbackCreate, prepare_item
-from .indexed_calendar import IndexedCalendar
-from .reference import ReferenceIndex, load_reference_index
+from services.api.domain.feedback import AnyFeedbackCreate, prepare_item
+from services.api.domain.reference import ReferenceIndex, load_reference_index
+from services.api.errors import BadRequest, FieldProblem, Invalid, ProblemError
+from services.api.models import FeedbackEvent, FeedbackItem, Person
+from services.api.models.feedback import ComplaintCreate, FeedbackCreate, MemberEnquiryCreate
+from services.api.models.people import PersonCreate
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.indexed_calendar import IndexedCalendar
+from services.api.settings import ClockTargets
 
 MAX_ITEMS = 10_000
 CHUNK = 1_000

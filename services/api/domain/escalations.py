@@ -13,12 +13,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..clock import WorkingCalendar
-from ..financial_year import FinancialYear
-from ..lifecycle import escalation_rule
-from ..models import ComplaintPoint, Escalation, FeedbackItem, Recommendation, Remedy
-from ..models.base import council_today
-from ..models.enums import (
+from services.api.domain.feedback import add_event, get_item
+from services.api.domain.versions import check_version
+from services.api.errors import Conflict, Invalid, NotFound
+from services.api.models import ComplaintPoint, Escalation, FeedbackItem, Recommendation, Remedy
+from services.api.models.base import council_today
+from services.api.models.enums import (
     MONEY_REMEDIES,
     EscalationStage,
     EscalationStatus,
@@ -26,7 +26,7 @@ from ..models.enums import (
     FeedbackKind,
     RemedyStatus,
 )
-from ..models.escalations import (
+from services.api.models.escalations import (
     ComplaintPointIn,
     ComplaintPointPublic,
     EscalationPublic,
@@ -40,11 +40,11 @@ from ..models.escalations import (
     Stage2Create,
     Stage3Create,
 )
-from ..models.feedback import FeedbackEventCreate
-from ..problems import Conflict, Invalid, NotFound
-from ..settings import ClockTargets
-from ..versions import check_version
-from .feedback import add_event, get_item
+from services.api.models.feedback import FeedbackEventCreate
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.financial_year import FinancialYear
+from services.api.rules.lifecycle import escalation_rule
+from services.api.settings import ClockTargets
 
 AnyEscalationCreate = Stage2Create | Stage3Create | OmbudsmanCreate
 

@@ -18,19 +18,20 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..clock import WorkingCalendar
-from ..financial_year import FinancialYear
-from ..lifecycle import EventFact, Lifecycle, RuleViolation, clock_rule, replay
-from ..models import FeedbackEvent, FeedbackItem
-from ..models.base import council_today
-from ..models.enums import (
+from services.api.domain.audit import Actor, changed_fields
+from services.api.domain.reference import check_placement
+from services.api.domain.versions import check_version
+from services.api.errors import Conflict, Invalid, NotFound
+from services.api.models import FeedbackEvent, FeedbackItem
+from services.api.models.base import council_today
+from services.api.models.enums import (
     ComplaintProcedure,
     EventType,
     FeedbackKind,
     ItemStatus,
     Outcome,
 )
-from ..models.feedback import (
+from services.api.models.feedback import (
     ComplaintCreate,
     ComplimentCreate,
     FeedbackEventCreate,
@@ -38,12 +39,12 @@ from ..models.feedback import (
     FeedbackUpdate,
     MemberEnquiryCreate,
 )
-from ..models.people import PersonCreate
-from ..problems import Conflict, Invalid, NotFound
-from ..security import Actor, changed_fields
-from ..settings import ClockTargets
-from ..versions import check_version
-from .reference import Placement, check_placement, judge_placement
+from services.api.models.people import PersonCreate
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.financial_year import FinancialYear
+from services.api.rules.lifecycle import EventFact, Lifecycle, RuleViolation, clock_rule, replay
+from services.api.rules.placement import Placement, judge_placement
+from services.api.settings import ClockTargets
 
 AnyFeedbackCreate = ComplaintCreate | ComplimentCreate | MemberEnquiryCreate
 

@@ -11,7 +11,8 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..models import (
+from services.api.errors import NotFound
+from services.api.models import (
     ComplaintPoint,
     Escalation,
     FeedbackEvent,
@@ -20,8 +21,7 @@ from ..models import (
     Recommendation,
     Remedy,
 )
-from ..models.people import PersonPublic
-from ..problems import NotFound
+from services.api.models.people import PersonPublic
 
 
 def pseudonym(person_id: int) -> str:

@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..models import Nature, NonWorkingDay, ServiceArea, Team
-from ..models.enums import ComplaintProcedure
-from ..models.reference import (
+from services.api.errors import Conflict, Invalid, NotFound
+from services.api.models import Nature, NonWorkingDay, ServiceArea, Team
+from services.api.models.enums import ComplaintProcedure
+from services.api.models.reference import (
     NatureCreate,
     NonWorkingDayCreate,
     ServiceAreaCreate,
@@ -21,14 +22,7 @@ from ..models.reference import (
     TeamCreate,
     TeamUpdate,
 )
-from ..problems import Conflict, Invalid, NotFound
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a case sits: its service's default procedure, once team and nature are checked."""
-
-    complaint_procedure: ComplaintProcedure
+from services.api.rules.placement import Placement, TeamRow, judge_placement
 
 
 async def check_placement(
@@ -72,36 +66,6 @@ async def check_placement(
         team_row=team_row,
         nature_known=row.nature_code is not None,
     )
-
-
-TeamRow = tuple[str, date, date | None]
-
-
-def judge_placement(
-    service: str,
-    team: str,
-    on: date,
-    nature: str | None,
-    *,
-    procedure: ComplaintProcedure,
-    team_row: TeamRow | None,
-    nature_known: bool,
-) -> Placement:
-    """The rules of placement, given what is known of the team and nature."""
-    if team_row is None:
-        raise Invalid(f"unknown team `{team}`", field="team")
-    team_service, active_from, active_to = team_row
-    if team_service != service:
-        raise Invalid(f"team `{team}` belongs to `{team_service}`, not `{service}`", field="team")
-    if on < active_from or (active_to is not None and on > active_to):
-        until = f" to {active_to}" if active_to else ""
-        raise Invalid(
-            f"team `{team}` was not active on {on} (active from {active_from}{until})",
-            field="team",
-        )
-    if nature is not None and not nature_known:
-        raise Invalid(f"`{nature}` is not on the {service} list of natures", field="nature")
-    return Placement(procedure)
 
 
 @dataclass(frozen=True)

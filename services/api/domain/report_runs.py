@@ -11,10 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..financial_year import FinancialYear
-from ..models import ReportFile, ReportRun
-from ..models.report_runs import ReportKind, RunStatus
-from ..problems import Conflict, Invalid, NotFound
+from services.api.errors import Conflict, Invalid, NotFound
+from services.api.models import ReportFile, ReportRun
+from services.api.models.report_runs import ReportKind, RunStatus
+from services.api.rules.financial_year import FinancialYear
 
 FILE_PREFIX = {ReportKind.annual: "annual", ReportKind.ledger: "ombudsman-ledger"}
 

@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from ..financial_year import FinancialYear
-from ..models import ComplaintPoint, Escalation, FeedbackItem, Recommendation, Remedy
-from ..models.enums import EscalationStage, FeedbackKind, RemedyStatus
-from ..models.stats import (
+from services.api.models import ComplaintPoint, Escalation, FeedbackItem, Recommendation, Remedy
+from services.api.models.enums import EscalationStage, FeedbackKind, RemedyStatus
+from services.api.models.stats import (
     EscalationCountRow,
     EscalationDimension,
     FeedbackCountRow,
@@ -44,6 +43,7 @@ from ..models.stats import (
     RemedyTotalRow,
     TimelinessRow,
 )
+from services.api.rules.financial_year import FinancialYear
 
 # A query of any columns.
 Statement: TypeAlias = Select[*tuple[Any, ...]]

@@ -2,13 +2,13 @@
 
 from sqlmodel import SQLModel
 
-from .access import ApiKey, AuditEvent
-from .escalations import ComplaintPoint, Escalation, Recommendation, Remedy
-from .feedback import FeedbackEvent, FeedbackItem
-from .idempotency import IdempotencyRecord
-from .people import Person
-from .reference import Nature, NonWorkingDay, ServiceArea, Team
-from .report_runs import ReportFile, ReportRun
+from services.api.models.access import ApiKey, AuditEvent
+from services.api.models.escalations import ComplaintPoint, Escalation, Recommendation, Remedy
+from services.api.models.feedback import FeedbackEvent, FeedbackItem
+from services.api.models.idempotency import IdempotencyRecord
+from services.api.models.people import Person
+from services.api.models.reference import Nature, NonWorkingDay, ServiceArea, Team
+from services.api.models.report_runs import ReportFile, ReportRun
 
 metadata = SQLModel.metadata
 

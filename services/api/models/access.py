@@ -11,7 +11,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from .base import Count, Moment, Name, StrictModel, enum_type, timestamp_field
+from services.api.models.base import Count, Moment, Name, StrictModel, enum_type, timestamp_field
 
 
 class Role(StrEnum):

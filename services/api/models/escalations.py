@@ -10,8 +10,24 @@ from pydantic import Field as PydanticField
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from .base import Count, Day, Flag, NoNul, PastDate, StrictModel, Text, enum_type, timestamp_field
-from .enums import EscalationStage, EscalationStatus, Finding, OmbudsmanDecision, RemedyType
+from services.api.models.base import (
+    Count,
+    Day,
+    Flag,
+    NoNul,
+    PastDate,
+    StrictModel,
+    Text,
+    enum_type,
+    timestamp_field,
+)
+from services.api.models.enums import (
+    EscalationStage,
+    EscalationStatus,
+    Finding,
+    OmbudsmanDecision,
+    RemedyType,
+)
 
 LgscoReference = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul

@@ -10,7 +10,7 @@ from pydantic import Field as PydanticField
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from .base import (
+from services.api.models.base import (
     Code,
     Count,
     Day,
@@ -23,7 +23,7 @@ from .base import (
     enum_type,
     timestamp_field,
 )
-from .enums import (
+from services.api.models.enums import (
     Channel,
     ComplaintProcedure,
     EnquirerRole,
@@ -32,7 +32,7 @@ from .enums import (
     ItemStatus,
     Outcome,
 )
-from .people import PersonCreate
+from services.api.models.people import PersonCreate
 
 ExternalRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul

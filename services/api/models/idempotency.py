@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from .base import timestamp_field
+from services.api.models.base import timestamp_field
 
 
 class IdempotencyRecord(SQLModel, table=True):

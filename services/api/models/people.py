@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from .base import Name, NoNul, StrictModel, timestamp_field
+from services.api.models.base import Name, NoNul, StrictModel, timestamp_field
 
 Email = Annotated[
     str,

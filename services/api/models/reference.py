@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from .base import Code, Count, Day, Name, StrictModel, enum_type
-from .enums import ComplaintProcedure, NonWorkingDayKind
+from services.api.models.base import Code, Count, Day, Name, StrictModel, enum_type
+from services.api.models.enums import ComplaintProcedure, NonWorkingDayKind
 
 
 class ServiceAreaBase(SQLModel):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from .base import Count, Name, StrictModel, Text, enum_type, timestamp_field
+from services.api.models.base import Count, Name, StrictModel, Text, enum_type, timestamp_field
 
 
 class ReportKind(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 from sqlmodel import SQLModel
 
-from .enums import (
+from services.api.models.enums import (
     EscalationStage,
     FeedbackKind,
     Finding,

@@ -6,13 +6,15 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 
-from ..database import SessionDep
-from ..dependencies import CodeFilter
-from ..domain import stats as domain
-from ..financial_year import FinancialYear
-from ..models.base import Day, council_today
-from ..models.enums import EscalationStage, FeedbackKind
-from ..models.stats import (
+from services.api.domain import stats as domain
+from services.api.errors import Invalid
+from services.api.http.dependencies import CodeFilter
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import StatsActor
+from services.api.models.base import Day, council_today
+from services.api.models.enums import EscalationStage, FeedbackKind
+from services.api.models.stats import (
     EscalationCounts,
     EscalationDimension,
     FeedbackCounts,
@@ -24,9 +26,8 @@ from ..models.stats import (
     Stage2Findings,
     Timeliness,
 )
-from ..problems import Invalid, problem_responses
-from ..routing import api_router
-from ..security import StatsActor
+from services.api.rules.financial_year import FinancialYear
+from services.api.storage.database import SessionDep
 
 router = api_router(prefix="/v1/stats", tags=["statistics"])
 

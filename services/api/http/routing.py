@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from .transactions import TransactionalRoute
+from services.api.http.transactions import TransactionalRoute
 
 
 def operation_id(route: APIRoute) -> str:

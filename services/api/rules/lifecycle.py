@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from .clock import ClockRule, Pause, WorkingCalendar
-from .models.enums import (
+from services.api.models.enums import (
     ComplaintProcedure,
     EscalationStage,
     EventType,
     FeedbackKind,
     ItemStatus,
 )
-from .settings import ClockTargets
+from services.api.rules.clock import ClockRule, Pause, WorkingCalendar
+from services.api.settings import ClockTargets
 
 
 class RuleViolation(ValueError):

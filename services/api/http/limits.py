@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import ServiceUnavailable, problem_response
+from services.api.errors import ServiceUnavailable
+from services.api.http.problems import problem_response
 
 logger = logging.getLogger(__name__)
 

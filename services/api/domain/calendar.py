@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
-from .clock import WorkingCalendar, bank_holidays_england_and_wales
-
-
-@lru_cache(maxsize=1)
-def bank_holidays() -> frozenset[date]:
-    """England and Wales bank holidays over the calendar's span, computed once per process."""
-    return frozenset(bank_holidays_england_and_wales())
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.working_calendar import bank_holidays
 
 
 class CalendarCache:

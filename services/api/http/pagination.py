@@ -9,7 +9,7 @@ from typing import Protocol, TypeVar
 
 from starlette.datastructures import URL
 
-from .problems import Invalid
+from services.api.errors import Invalid
 
 
 def encode_cursor(last_id: int) -> str:

@@ -8,8 +8,13 @@ from typing import Annotated, Any
 from fastapi import Body, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from ..database import SessionDep, get_work
-from ..dependencies import (
+from services.api.domain import feedback as domain
+from services.api.domain.audit import Actor
+from services.api.domain.bulk import import_items, json_array_rows, ndjson_rows
+from services.api.domain.feedback import AnyFeedbackCreate as FeedbackCreateModel
+from services.api.domain.versions import etag
+from services.api.errors import NotFound
+from services.api.http.dependencies import (
     CalendarDep,
     CodeFilter,
     FinancialYearDep,
@@ -19,13 +24,15 @@ from ..dependencies import (
     TargetsDep,
     expected_version,
 )
-from ..domain import feedback as domain
-from ..domain.bulk import import_items, json_array_rows, ndjson_rows
-from ..domain.feedback import AnyFeedbackCreate as FeedbackCreateModel
-from ..models import FeedbackItem
-from ..models.base import Day, Moment
-from ..models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
-from ..models.feedback import (
+from services.api.http.pagination import decode_cursor, next_page_url
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import CrmActor, CrmOrPortalActor, Forbidden
+from services.api.http.transactions import on_driver
+from services.api.models import FeedbackItem
+from services.api.models.base import Day, Moment
+from services.api.models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
+from services.api.models.feedback import (
     BulkResult,
     FeedbackCreate,
     FeedbackEventCreate,
@@ -35,12 +42,7 @@ from ..models.feedback import (
     FeedbackUpdate,
     MemberEnquiryCreate,
 )
-from ..pagination import decode_cursor, next_page_url
-from ..problems import NotFound, problem_responses
-from ..routing import api_router
-from ..security import Actor, CrmActor, CrmOrPortalActor, Forbidden
-from ..transactions import on_driver
-from ..versions import etag
+from services.api.storage.database import SessionDep, get_work
 
 router = api_router(prefix="/v1/feedback", tags=["feedback"])
 

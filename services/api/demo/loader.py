@@ -9,18 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from .database import driver_connection
-from .demo_data import DEMO_SOURCE, demo_cases
-from .domain.access import create_key
-from .domain.escalations import create_escalation, create_remedy
-from .domain.feedback import create_item
-from .models import FeedbackItem
-from .models.access import ApiKeyCreate, Role
-from .models.escalations import EscalationCreate, RemedyCreate
-from .models.feedback import FeedbackCreate
-from .profile import DEMO_PROFILE, load_profile
-from .settings import get_targets
-from .working_calendar import CalendarCache
+from services.api.demo.cases import DEMO_SOURCE, demo_cases
+from services.api.domain.access import create_key
+from services.api.domain.calendar import CalendarCache
+from services.api.domain.escalations import create_escalation, create_remedy
+from services.api.domain.feedback import create_item
+from services.api.domain.profile import DEMO_PROFILE, load_profile
+from services.api.models import FeedbackItem
+from services.api.models.access import ApiKeyCreate, Role
+from services.api.models.escalations import EscalationCreate, RemedyCreate
+from services.api.models.feedback import FeedbackCreate
+from services.api.settings import get_targets
+from services.api.storage.database import driver_connection
 
 _ITEM = TypeAdapter(FeedbackCreate)
 _ESCALATION = TypeAdapter(EscalationCreate)

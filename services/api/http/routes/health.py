@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..migrate import current_revision, head_revision
-from ..problems import problem_response, problem_responses
-from ..routing import operation_id
+from services.api.http.problems import problem_response, problem_responses
+from services.api.http.routing import operation_id
+from services.api.storage.migrate import current_revision, head_revision
 
 router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
 

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from .settings import PROJECT_ROOT
+from services.api.settings import PROJECT_ROOT
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 
-from ..clock import CALENDAR_YEARS, Pause, WorkingCalendar
+from services.api.rules.clock import CALENDAR_YEARS, Pause, WorkingCalendar
 
 _FIRST = date(CALENDAR_YEARS.start, 1, 1)
 _END = date(CALENDAR_YEARS.stop, 1, 1)  # first day past the table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .problems import PreconditionFailed
+from services.api.errors import PreconditionFailed
 
 
 def etag(version: int) -> str:

@@ -24,9 +24,9 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from .database import SessionWork, Work, session_work
-from .models.idempotency import IdempotencyRecord
-from .problems import BadRequest, Conflict, Invalid
+from services.api.errors import BadRequest, Conflict, Invalid
+from services.api.models.idempotency import IdempotencyRecord
+from services.api.storage.database import SessionWork, Work, session_work
 
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .clock import WorkingCalendar
-from .financial_year import FinancialYear
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.financial_year import FinancialYear
 
 DEMO_SOURCE = "demo"
 

@@ -42,9 +42,9 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .models.report_runs import RunStatus
-from .request_id import RequestId
-from .settings import Settings
+from services.api.http.request_id import RequestId
+from services.api.models.report_runs import RunStatus
+from services.api.settings import Settings
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("services.api.access")

@@ -6,12 +6,14 @@ from datetime import date
 
 from fastapi import Response, status
 
-from ..database import SessionDep, driver_connection
-from ..dependencies import CalendarCacheDep, CodeFilter, TargetsDep
-from ..domain import reference as domain
-from ..domain.feedback import recompute_open_items
-from ..models.base import Day
-from ..models.reference import (
+from services.api.domain import reference as domain
+from services.api.domain.feedback import recompute_open_items
+from services.api.http.dependencies import CalendarCacheDep, CodeFilter, TargetsDep
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import AdminActor, AnyRoleActor
+from services.api.models.base import Day
+from services.api.models.reference import (
     NatureCreate,
     NaturePublic,
     NonWorkingDayCreate,
@@ -23,9 +25,7 @@ from ..models.reference import (
     TeamPublic,
     TeamUpdate,
 )
-from ..problems import problem_responses
-from ..routing import api_router
-from ..security import AdminActor, AnyRoleActor
+from services.api.storage.database import SessionDep, driver_connection
 
 router = api_router(prefix="/v1/reference", tags=["reference data"])
 

@@ -6,15 +6,21 @@ from typing import Annotated
 
 from fastapi import Path, Request, status
 
-from ..database import SessionDep
-from ..dependencies import LimitDep
-from ..domain import access as domain
-from ..models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, AuditEventPublic, AuditPage
-from ..models.base import Moment
-from ..pagination import decode_cursor, paginate
-from ..problems import problem_responses
-from ..routing import api_router
-from ..security import AdminActor
+from services.api.domain import access as domain
+from services.api.http.dependencies import LimitDep
+from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import AdminActor
+from services.api.models.access import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    AuditEventPublic,
+    AuditPage,
+)
+from services.api.models.base import Moment
+from services.api.storage.database import SessionDep
 
 router = api_router(tags=["access"])
 KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -8,12 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import Header, Path, Query, Request, Response, status
 
-from ..database import SessionDep
-from ..dependencies import LimitDep, RunId
-from ..domain import report_runs as domain
-from ..financial_year import FinancialYear
-from ..models import ReportFile, ReportRun
-from ..models.report_runs import (
+from services.api.domain import report_runs as domain
+from services.api.errors import Invalid
+from services.api.http.dependencies import LimitDep, RunId
+from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import BiActor, ReporterActor, StatsActor
+from services.api.models import ReportFile, ReportRun
+from services.api.models.report_runs import (
     ReportFilePublic,
     ReportKind,
     ReportRunClaim,
@@ -24,10 +27,8 @@ from ..models.report_runs import (
     ReportRunPublic,
     RunStatus,
 )
-from ..pagination import decode_cursor, paginate
-from ..problems import Invalid, problem_responses
-from ..routing import api_router
-from ..security import BiActor, ReporterActor, StatsActor
+from services.api.rules.financial_year import FinancialYear
+from services.api.storage.database import SessionDep
 
 router = api_router(tags=["reports"])
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Nature, ServiceArea, Team
-from .models.reference import NatureCreate, ServiceAreaCreate, TeamCreate
+from services.api.models import Nature, ServiceArea, Team
+from services.api.models.reference import NatureCreate, ServiceAreaCreate, TeamCreate
 
-PROFILES = Path(__file__).resolve().parent / "profiles"
+PROFILES = Path(__file__).resolve().parents[1] / "profiles"
 DEMO_PROFILE = PROFILES / "barking-and-dagenham.toml"
 
 

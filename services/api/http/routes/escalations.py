@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Body, Request, Response, status
 
-from ..database import SessionDep
-from ..dependencies import (
+from services.api.domain import escalations as domain
+from services.api.domain.versions import etag
+from services.api.http.dependencies import (
     CalendarDep,
     CodeFilter,
     EscalationId,
@@ -20,10 +21,13 @@ from ..dependencies import (
     TargetsDep,
     expected_version,
 )
-from ..domain import escalations as domain
-from ..models.base import Day
-from ..models.enums import EscalationStage, EscalationStatus, RemedyStatus
-from ..models.escalations import (
+from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import CrmActor
+from services.api.models.base import Day
+from services.api.models.enums import EscalationStage, EscalationStatus, RemedyStatus
+from services.api.models.escalations import (
     EscalationCreate,
     EscalationPage,
     EscalationPublic,
@@ -33,11 +37,7 @@ from ..models.escalations import (
     RemedyPublic,
     RemedyUpdate,
 )
-from ..pagination import decode_cursor, paginate
-from ..problems import problem_responses
-from ..routing import api_router
-from ..security import CrmActor
-from ..versions import etag
+from services.api.storage.database import SessionDep
 
 router = api_router(tags=["escalations"])
 

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 
-from .clock import WorkingCalendar
-from .database import get_work
-from .financial_year import FinancialYear
-from .models.base import NotAJsonWord
-from .problems import Invalid, PreconditionFailed, PreconditionRequired
-from .settings import ClockTargets, Settings, get_targets
-from .working_calendar import CalendarCache
+from services.api.domain.calendar import CalendarCache
+from services.api.errors import Invalid, PreconditionFailed, PreconditionRequired
+from services.api.models.base import NotAJsonWord
+from services.api.rules.clock import WorkingCalendar
+from services.api.rules.financial_year import FinancialYear
+from services.api.settings import ClockTargets, Settings, get_targets
+from services.api.storage.database import get_work
 
 
 async def get_app_settings(request: Request) -> Settings:

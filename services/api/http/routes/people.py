@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from ..database import SessionDep
-from ..domain import people as domain
-from ..models.people import PersonPublic
-from ..problems import problem_responses
-from ..routing import api_router
-from ..security import AdminActor, CrmActor
+from services.api.domain import people as domain
+from services.api.http.problems import problem_responses
+from services.api.http.routing import api_router
+from services.api.http.security import AdminActor, CrmActor
+from services.api.models.people import PersonPublic
+from services.api.storage.database import SessionDep
 
 router = api_router(prefix="/v1/people", tags=["people"])
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -1,0 +1,1 @@
+"""The HTTP edge: routes, dependencies, security, limits, problems, request ids, observability."""

@@ -1,0 +1,1 @@
+"""The rules: working-day clock, lifecycle replay, financial year, calendar, placement."""

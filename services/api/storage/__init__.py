@@ -1,0 +1,1 @@
+"""Storage: the database, units of work, the migrations runner and the embedded server."""
