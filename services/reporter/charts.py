@@ -2,8 +2,9 @@
 
 Each chart has a title, labelled axes and a text alternative that states its figures in
 words; series differ by grey level and hatching or line style and marker, never by colour
-alone. Text stays text (`svg.fonttype` none), the ids are the chart's own, and the same
-figures always give the same bytes (a fixed hash salt, no date in the metadata).
+alone. Text stays text (`svg.fonttype` none) and is printed as given (no mathtext, no TeX),
+the ids are the chart's own, and the same figures always give the same bytes (a fixed hash
+salt, no date in the metadata).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from .figures import percent_half_up
 
 WIDTH_INCHES = 6.8
 STYLE: dict[Any, Any] = {
+    # Every text is printed as given: a name with dollars ("Cost $5 to $10") is not maths,
+    # and one with a TeX command matplotlib does not know cannot stop the report.
+    "text.parse_math": False,
+    "text.usetex": False,
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
