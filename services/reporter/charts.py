@@ -83,11 +83,6 @@ class Chart:
     description: str
     svg: str
 
-    @property
-    def text_alternative(self) -> str:
-        """What a reader who cannot see the chart is told: its title and every figure."""
-        return f"{self.title}. {self.description}"
-
 
 def _wrap(label: str) -> str:
     return "\n".join(textwrap.wrap(label, LABEL_WIDTH)) or label
@@ -129,8 +124,8 @@ def inline_svg(raw: str, chart_id: str, title: str, description: str) -> str:
     """matplotlib's SVG file as an element for an HTML page.
 
     Drops the XML prolog and the document-wide `*` style, scales to its container by its
-    viewBox, gives every id the chart's prefix (so several charts share a page) and adds the
-    `<title>` and `<desc>` that name and describe it.
+    viewBox, gives every id the chart's prefix (so several charts share a page) and makes it
+    an image named by the `<title>` and `<desc>` it adds: its figures in words.
     """
     body = raw[raw.index("<svg") :]
     opening_end = body.index(">") + 1
@@ -145,7 +140,7 @@ def inline_svg(raw: str, chart_id: str, title: str, description: str) -> str:
     rest = rest.replace('xlink:href="#', f'href="#{chart_id}-')
     rest = re.sub(r"\n\s+", "\n", rest)
     opening = (
-        f'<svg class="chart-svg" viewBox="{view_box.group(1)}" '
+        f'<svg class="chart-svg" viewBox="{view_box.group(1)}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
