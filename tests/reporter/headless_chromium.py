@@ -5,6 +5,10 @@ The audit inlines the axe-core engine that `npm ci` installed (package-lock.json
 a copy of the document, with a few lines that run it and write its result into the page, and
 reads that back from Chromium's --dump-dom: no driver, no downloaded browser, nothing fetched.
 Without chromium or axe-core a browser test is skipped, except in CI, where it fails.
+
+A test module makes its fixtures from `start_browser` and `auditor` (two lines each): a
+conftest.py in this folder would take the module name `conftest` from tests/conftest.py,
+which other tests import.
 """
 
 from __future__ import annotations
@@ -172,3 +176,18 @@ Audit = Callable[..., list[Violation]]
 def report(violations: list[Violation]) -> str:
     """The violations as a test failure prints them: rule, impact and every node."""
     return f"{len(violations)} accessibility violations:\n" + "\n".join(map(str, violations))
+
+
+def start_browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
+    """Headless Chromium with a profile of its own; skipped outside CI when not installed."""
+    return Browser(find_chromium(), tmp_path_factory.mktemp("chromium-profile"))
+
+
+def auditor(browser: Browser) -> Audit:
+    """`audit(html, window)`: axe-core's violations in that document; skipped without axe-core."""
+    axe_script()  # skipped (or, in CI, failed) before any document is rendered
+
+    def audit(document: str, window: tuple[int, int] = DESKTOP_WINDOW) -> list[Violation]:
+        return axe_audit(browser, document, window)[1]
+
+    return audit

@@ -26,8 +26,10 @@ from headless_chromium import (
     ROOT,
     Audit,
     Browser,
+    auditor,
     axe_audit,
     report,
+    start_browser,
 )
 from PIL import Image
 
@@ -328,6 +330,16 @@ def test_an_unknown_format_exits_2_with_one_line(
 
 
 # -- the demo report in a real browser ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
+    return start_browser(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def audit(browser: Browser) -> Audit:
+    return auditor(browser)
 
 
 @pytest.fixture(scope="module")
