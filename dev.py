@@ -2,7 +2,9 @@
 """Bootstrap and run the project: `python3 dev.py demo` or `python3 dev.py test`.
 
 Needs only Python 3.11+. It makes `.venv`, installs the project with its development
-extras when pyproject.toml has changed, and runs the command inside that environment.
+extras when pyproject.toml has changed, and runs the command inside that environment. For
+`test` it also installs the browser tests' npm packages (`npm ci`, from package-lock.json)
+when they are missing or the lock has changed, where npm is installed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +24,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".installed-from"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+NODE_LOCK = ROOT / "package-lock.json"
+NODE_STAMP = ROOT / "node_modules" / ".installed-from"
 
 COMMANDS = {
     "demo": "start the API with the demo council loaded and write its 2018/19 reports",
@@ -48,6 +53,25 @@ def ensure_environment() -> None:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
+
+
+def ensure_browser_packages() -> None:
+    """Install the npm packages the browser tests load (axe-core) when missing or stale."""
+    wanted = hashlib.sha256(NODE_LOCK.read_bytes()).hexdigest()
+    if NODE_STAMP.exists() and NODE_STAMP.read_text().strip() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        # The browser tests then skip, or fail in CI, and say why.
+        print("npm is missing: the accessibility audit cannot run", file=sys.stderr, flush=True)
+        return
+    print("installing the browser tests' npm packages (npm ci) ...", flush=True)
+    # No package of the lock runs install scripts; none is allowed to.
+    command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    if subprocess.run(command, cwd=ROOT, check=False).returncode == 0:
+        NODE_STAMP.write_text(wanted)
+    else:
+        print("npm ci failed: the accessibility audit cannot run", file=sys.stderr, flush=True)
 
 
 def run(*argv: str) -> int:
@@ -129,6 +153,7 @@ def main(argv: list[str]) -> int:
     code = lint()
     if code:
         return code
+    ensure_browser_packages()
     return run("pytest", *rest)
 
 

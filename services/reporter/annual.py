@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from .api_models import (
     FINDINGS,
@@ -24,7 +25,15 @@ from .api_models import (
     Timeliness,
 )
 from .client import ApiClient
-from .figures import change, meets_target, percent_half_up, pounds, timeliness_text
+from .csv_cells import CsvValue
+from .figures import (
+    change,
+    meets_target,
+    percent_half_up,
+    pounds,
+    pounds_figure,
+    timeliness_text,
+)
 from .financial_year import FinancialYear
 from .report_models import (
     AnnualReport,
@@ -554,34 +563,20 @@ ANNUAL_CSV_HEADER = [
 ]
 
 
-def _cell(value: int | str | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _service_csv_rows(year: str, service: ServiceReport) -> list[list[str]]:
+def _service_csv_rows(year: str, service: ServiceReport) -> list[list[CsvValue]]:
     code = service.service
 
     def row(
         section: str,
         category: str,
         measure: str,
-        value: int | str | None,
+        value: int | Decimal | None,
         percent: int | None = None,
         previous: int | None = None,
         team: str = "",
-    ) -> list[str]:
-        """One CSV row of this service."""
-        return [
-            year,
-            code,
-            section,
-            team,
-            category,
-            measure,
-            _cell(value),
-            _cell(percent),
-            _cell(previous),
-        ]
+    ) -> list[CsvValue]:
+        """One CSV row of this service: names as text, figures as numbers."""
+        return [year, code, section, team, category, measure, value, percent, previous]
 
     rows = [
         row("headline", h.section, "count", h.value, previous=h.previous_year_value)
@@ -639,17 +634,22 @@ def _service_csv_rows(year: str, service: ServiceReport) -> list[list[str]]:
     for remedy_type in types:
         count, pence = by_type[remedy_type]
         rows.append(row("ombudsman_remedies", remedy_type, "count", count))
-        rows.append(row("ombudsman_remedies", remedy_type, "amount_pounds", pounds(pence)))
+        rows.append(row("ombudsman_remedies", remedy_type, "amount_pounds", pounds_figure(pence)))
     rows.append(row("ombudsman_remedies", "total", "count", len(ombudsman.remedies)))
     rows.append(
-        row("ombudsman_remedies", "total", "amount_pounds", pounds(ombudsman.remedies_total_pence))
+        row(
+            "ombudsman_remedies",
+            "total",
+            "amount_pounds",
+            pounds_figure(ombudsman.remedies_total_pence),
+        )
     )
     return rows
 
 
-def annual_csv_rows(report: AnnualReport) -> list[list[str]]:
-    """The report as tidy rows under ANNUAL_CSV_HEADER: figures only, no free text, no names."""
-    rows: list[list[str]] = []
+def annual_csv_rows(report: AnnualReport) -> list[list[CsvValue]]:
+    """The report as tidy rows under ANNUAL_CSV_HEADER: figures, codes and reference names only."""
+    rows: list[list[CsvValue]] = []
     for service in report.services:
         rows += _service_csv_rows(report.financial_year, service)
     return rows

@@ -2,8 +2,9 @@
 
 Each chart has a title, labelled axes and a text alternative that states its figures in
 words; series differ by grey level and hatching or line style and marker, never by colour
-alone. Text stays text (`svg.fonttype` none), the ids are the chart's own, and the same
-figures always give the same bytes (a fixed hash salt, no date in the metadata).
+alone. Text stays text (`svg.fonttype` none) and is printed as given (no mathtext, no TeX),
+the ids are the chart's own, and the same figures always give the same bytes (a fixed hash
+salt, no date in the metadata).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from .figures import percent_half_up
 
 WIDTH_INCHES = 6.8
 STYLE: dict[Any, Any] = {
+    # Every text is printed as given: a name with dollars ("Cost $5 to $10") is not maths,
+    # and one with a TeX command matplotlib does not know cannot stop the report.
+    "text.parse_math": False,
+    "text.usetex": False,
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
@@ -78,11 +83,6 @@ class Chart:
     description: str
     svg: str
 
-    @property
-    def text_alternative(self) -> str:
-        """What a reader who cannot see the chart is told: its title and every figure."""
-        return f"{self.title}. {self.description}"
-
 
 def _wrap(label: str) -> str:
     return "\n".join(textwrap.wrap(label, LABEL_WIDTH)) or label
@@ -124,8 +124,8 @@ def inline_svg(raw: str, chart_id: str, title: str, description: str) -> str:
     """matplotlib's SVG file as an element for an HTML page.
 
     Drops the XML prolog and the document-wide `*` style, scales to its container by its
-    viewBox, gives every id the chart's prefix (so several charts share a page) and adds the
-    `<title>` and `<desc>` that name and describe it.
+    viewBox, gives every id the chart's prefix (so several charts share a page) and makes it
+    an image named by the `<title>` and `<desc>` it adds: its figures in words.
     """
     body = raw[raw.index("<svg") :]
     opening_end = body.index(">") + 1
@@ -140,7 +140,7 @@ def inline_svg(raw: str, chart_id: str, title: str, description: str) -> str:
     rest = rest.replace('xlink:href="#', f'href="#{chart_id}-')
     rest = re.sub(r"\n\s+", "\n", rest)
     opening = (
-        f'<svg class="chart-svg" viewBox="{view_box.group(1)}" '
+        f'<svg class="chart-svg" viewBox="{view_box.group(1)}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'

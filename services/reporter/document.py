@@ -54,11 +54,6 @@ class FigureView:
     chart: Chart
 
     @property
-    def label(self) -> str:
-        """The figure's text alternative: its number, subject, title and every figure."""
-        return f"Figure {self.number}: {self.subject}. {self.chart.text_alternative}"
-
-    @property
     def anchor(self) -> str:
         """The figure element's id."""
         return self.chart.chart_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 Change = Literal["increase", "decrease", "no change"]
@@ -22,6 +23,11 @@ def pounds(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     whole, part = divmod(abs(pence), 100)
     return f"{sign}{whole}.{part:02d}"
+
+
+def pounds_figure(pence: int) -> Decimal:
+    """Pence as a number of pounds with two places, for a CSV: 912460 is Decimal("9124.60")."""
+    return Decimal(pence).scaleb(-2)
 
 
 def change(current: int | None, previous: int | None) -> Change | None:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from .api_models import REMEDY_TYPES, LedgerRow, OmbudsmanLedger, Team
 from .client import ApiClient
-from .figures import percent_half_up, pounds
+from .csv_cells import CsvValue
+from .figures import percent_half_up, pounds, pounds_figure
 from .financial_year import FinancialYear
 from .report_models import (
     Compliance,
@@ -137,38 +138,26 @@ def assemble_ledger(
     )
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def ledger_csv_rows(report: LedgerReport) -> list[list[str]]:
+def ledger_csv_rows(report: LedgerReport) -> list[list[CsvValue]]:
     """One row per remedy under LEDGER_CSV_HEADER; payee labels are already pseudonymous."""
+    # Figures go in as numbers and dates, text as text: `csv_cell` neutralises only the text.
     return [
         [
-            _cell(v)
-            for v in (
-                e.ombudsman_reference,
-                e.complaint_reference,
-                e.service,
-                e.team,
-                e.decision_date,
-                e.decision,
-                e.public_interest_report,
-                e.remedy_type,
-                e.description,
-                e.amount,
-                e.payee_label,
-                e.due_date,
-                e.completed_date,
-                e.status,
-                e.days_late,
-            )
+            e.ombudsman_reference,
+            e.complaint_reference,
+            e.service,
+            e.team,
+            e.decision_date,
+            e.decision,
+            e.public_interest_report,
+            e.remedy_type,
+            e.description,
+            None if e.amount_pence is None else pounds_figure(e.amount_pence),
+            e.payee_label,
+            e.due_date,
+            e.completed_date,
+            e.status,
+            e.days_late,
         ]
         for e in report.rows
     ]

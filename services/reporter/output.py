@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -14,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .annual import ANNUAL_CSV_HEADER, annual_csv_rows
+from .csv_cells import csv_bytes
 from .history import AnnualHistory
 from .ledger import LEDGER_CSV_HEADER, ledger_csv_rows
 from .report_models import AnnualReport, LedgerReport
@@ -36,15 +35,6 @@ def json_bytes(model: BaseModel) -> bytes:
     """A model as indented UTF-8 JSON with ISO dates and a final newline."""
     data = model.model_dump(mode="json", by_alias=True)
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
-    """RFC 4180 CSV in UTF-8: CRLF line ends, quoting only where needed, header always."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 def annual_file_names(year_slug: str) -> tuple[str, str]:

