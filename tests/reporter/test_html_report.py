@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -21,6 +18,7 @@ import html5lib
 import httpx
 import pytest
 from fake_api import FakeApi
+from headless import Browser, chromium
 from PIL import Image
 
 from services.reporter.annual import compile_annual
@@ -321,53 +319,6 @@ def test_an_unknown_format_exits_2_with_one_line(
 
 
 # -- the demo report in a real browser ----------------------------------------------------
-
-
-def chromium() -> str:
-    """Chromium's path; a skip outside CI when it is missing, a failure in CI."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed, and CI must run the browser test (.ci/run)")
-    pytest.skip("chromium is not installed: apt-get install chromium to run the browser test")
-
-
-@dataclass(frozen=True)
-class Browser:
-    """Headless Chromium with a throwaway profile, no network of its own and no extras."""
-
-    binary: str
-    profile: Path
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [
-            self.binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            f"--user-data-dir={self.profile}",
-            *args,
-        ]
-        # Its runtime files go in the profile too, not where the embedded database points
-        # XDG_RUNTIME_DIR.
-        runtime = {name: str(self.profile) for name in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME")}
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-            env={**os.environ, **runtime},
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done
 
 
 @pytest.fixture(scope="module")
