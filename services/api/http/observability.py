@@ -349,8 +349,8 @@ def forget_dead_workers(folder: Path) -> None:
 
 async def _sample_pool(app: FastAPI, pool_metrics: PoolMetrics) -> None:
     while True:
-        pool_metrics.sample(app)
         await asyncio.sleep(POOL_SAMPLE_SECONDS)
+        pool_metrics.sample(app)
 
 
 def _share_figures_while_serving(app: FastAPI, folder: Path, pool_metrics: PoolMetrics) -> None:
@@ -365,6 +365,8 @@ def _share_figures_while_serving(app: FastAPI, folder: Path, pool_metrics: PoolM
     async def lifespan(served: Any) -> AsyncIterator[Any]:
         async with inner(served) as state:
             forget_dead_workers(folder)
+            # Before the first request: from now on, another worker's scrape counts this pool.
+            pool_metrics.sample(app)
             sampler = asyncio.create_task(_sample_pool(app, pool_metrics))
             try:
                 yield state
