@@ -154,7 +154,8 @@ def worker_app() -> FastAPI:
     from services.api.http.observability import configure_logging
     from services.api.main import create_app
 
-    settings = get_settings()
+    # Read afresh: the server process has put the database's address in the environment.
+    settings = Settings()
     # A worker started afresh (not forked) has none of the server process's logging set up.
     configure_logging(settings.log_level)
     return create_app(settings)

@@ -110,6 +110,17 @@ async def test_behind_a_path_prefix_the_pages_name_the_prefixed_addresses(app: F
     assert all(url.startswith("/feedback-api" + ASSETS_PATH) for url in fetched_by(page))
 
 
+async def test_the_pages_and_assets_are_counted_under_their_own_routes(
+    http: httpx.AsyncClient,
+) -> None:
+    await http.get("/docs")
+    await http.get(f"{ASSETS_PATH}/swagger-ui.css")
+    body = (await http.get("/metrics")).text
+    assert 'route="/docs",status="200"' in body
+    assert f'route="{ASSETS_PATH}/{{path}}",status="200"' in body
+    assert "<unmatched>" not in body
+
+
 def test_the_pages_and_assets_stay_out_of_the_contract(app: FastAPI) -> None:
     paths = app.openapi()["paths"]
     assert not [path for path in paths if path.startswith(("/docs", "/redoc"))]
