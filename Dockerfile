@@ -25,4 +25,7 @@ USER feedback
 
 EXPOSE 8000
 
+# One worker process per core the container may use (API_WORKERS to choose), sharing their
+# metrics through a fresh folder under /tmp that the server removes when it stops; the
+# server drains requests in flight on SIGTERM.
 CMD ["feedback", "serve"]

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from live_server import serving
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -185,35 +186,5 @@ def scratch_database_url(server_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
     """The real app served over HTTP by uvicorn in a thread, on the run's database."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(database_url=database_url, pool_size=4))
-    # As the service itself runs it: uvicorn leaves the process's logging alone (given a
-    # config or a level, it would change the loggers of every later test in the session).
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="on",
-        log_config=None,
-        log_level=None,
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(database_url=database_url, pool_size=4))) as url:
+        yield url

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 T = TypeVar("T")
@@ -137,32 +142,63 @@ def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, url: str) -> int:
-    import uvicorn
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
+
+def worker_app() -> FastAPI:
+    """The app as a worker process builds it, its settings from the environment."""
     from services.api.http.observability import configure_logging
     from services.api.main import create_app
 
-    app = create_app(settings.model_copy(update={"database_url": url}))
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"\nThe feedback API is running at {base}  (docs: {base}/docs)\n", flush=True)
+    # Read afresh: the server process has put the database's address in the environment.
+    settings = Settings()
+    # A worker started afresh (not forked) has none of the server process's logging set up.
     configure_logging(settings.log_level)
-    # JSON logs of our own (uvicorn's access line would log raw query strings); requests in
-    # flight are drained on shutdown.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=round(settings.shutdown_grace_seconds),
-        timeout_keep_alive=settings.keep_alive_seconds,
+    return create_app(settings)
+
+
+def _serve(settings: Settings, url: str, workers: int | None) -> int:
+    import uvicorn
+
+    from services.api.http.observability import configure_logging, shared_metrics_directory
+
+    count = workers or settings.workers or available_cores()
+    # Each worker reads its settings from the environment; the embedded server's address is
+    # known only here, so it goes there too.
+    os.environ["DATABASE_URL"] = url
+    base = f"http://{settings.host}:{settings.port}"
+    connections = count * 2 * settings.pool_size
+    print(
+        f"\nThe feedback API is running at {base} in {count} worker process"
+        f"{'es' if count > 1 else ''}, using up to {connections} database connections "
+        f"(docs: {base}/docs)\n",
+        flush=True,
     )
+    configure_logging(settings.log_level)
+    shared = shared_metrics_directory() if count > 1 else nullcontext()
+    with shared:
+        # JSON logs of our own (uvicorn's access line would log raw query strings); requests
+        # in flight are drained on shutdown.
+        uvicorn.run(
+            "services.api.cli:worker_app",
+            factory=True,
+            workers=count,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=round(settings.shutdown_grace_seconds),
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    return _serve(settings, _database_url(settings))
+    return _serve(settings, _database_url(settings), args.workers)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -193,16 +229,30 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {role:<9} {key}")
     if args.no_serve:
         return 0
-    return _serve(settings, url)
+    return _serve(settings, url, args.workers)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `feedback` command."""
     parser = argparse.ArgumentParser(prog="feedback", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the API").set_defaults(run=cmd_serve)
+    serve = commands.add_parser("serve", help="run the API")
+    serve.set_defaults(run=cmd_serve)
     demo = commands.add_parser("demo", help="migrate, load the demo council and run the API")
     demo.add_argument("--no-serve", action="store_true", help="load the demo data and stop")
+    for serving in (serve, demo):
+        serving.add_argument(
+            "--workers",
+            type=_positive,
+            help="worker processes (default: API_WORKERS, else one per core)",
+        )
     demo.set_defaults(run=cmd_demo)
     migrate = commands.add_parser("migrate", help="apply the Alembic migrations")
     migrate.add_argument("revision", nargs="?", default="head")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.domain.calendar import CalendarCache
+from services.api.http.docs import install_docs
 from services.api.http.limits import BodySizeLimit, RequestTimeout, pool_timeout_handler
 from services.api.http.observability import install_observability
 from services.api.http.problems import install_problem_handlers, problem_responses
@@ -150,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # FastAPI's own pages load their scripts from a CDN; install_docs serves them.
+        docs_url=None,
+        redoc_url=None,
         telemetry=None
         if settings.opentelemetry
         else {"tracing": False, "metrics": False, "logs": False},
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI resolves an included router's routes through a further layer on every request,
     # and these routers carry nothing (prefix, dependencies) that inclusion would add.
     app.router.routes.extend(routes)
+    install_docs(app)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

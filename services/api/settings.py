@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     pool_size: int = 10
+    # Worker processes of `feedback serve`; unset, one per core the process may run on.
+    workers: int | None = Field(default=None, ge=1)
     max_page_size: int = 200
     default_page_size: int = 50
     max_body_bytes: int = 1024 * 1024

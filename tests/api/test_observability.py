@@ -171,8 +171,20 @@ async def test_metrics_answer_before_the_database_is_set_up(database_url: str) -
     ) as client:
         response = await client.get("/metrics")
     assert response.status_code == 200
-    assert "db_pool_connections_in_use" not in response.text
+    assert samples(response.text, "db_pool_connections_in_use") == {(): 0}
+    assert samples(response.text, "db_pool_size") == {(): 0}
     assert samples(response.text, "report_runs") == {}
+
+
+async def test_connections_in_use_are_read_from_the_engine_pool_at_scrape_time(
+    http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    before = samples((await http.get("/metrics")).text, "db_pool_connections_in_use")[()]
+    async with engine.connect() as held:
+        await held.execute(text("SELECT 1"))
+        during = (await http.get("/metrics")).text
+    assert samples(during, "db_pool_connections_in_use")[()] == before + 1
+    assert samples(during, "db_pool_size")[()] == engine.pool.size()
 
 
 async def test_each_app_has_its_own_registry(database_url: str) -> None:

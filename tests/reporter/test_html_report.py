@@ -20,7 +20,7 @@ import html5lib
 import httpx
 import pytest
 from fake_api import FakeApi
-from headless_chromium import (
+from headless import (
     DESKTOP_WINDOW,
     PHONE_WINDOW,
     ROOT,

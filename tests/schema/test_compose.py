@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+
+from services.api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -190,6 +193,31 @@ def test_api_healthcheck_probes_readiness_without_curl() -> None:
     assert "http://127.0.0.1:8000/health/ready" in test[-1]
     assert not any("curl" in part for part in test)
     assert {"interval", "timeout", "retries", "start_period"} <= set(healthcheck)
+
+
+def _interpolated(value: str) -> str:
+    """A value as Compose reads it with nothing set in the environment: `${X:-2}` is 2."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def test_the_api_runs_several_workers_whose_connections_fit_the_database() -> None:
+    environment = {k: _interpolated(v) for k, v in _environment(_service("api")).items()}
+    workers = int(environment["API_WORKERS"])
+    pool_size = int(environment["API_POOL_SIZE"])
+    command = " ".join(_service("db")["command"])
+    match = re.search(r"max_connections=(\d+)", command)
+    assert match, "the database's max_connections is not stated"
+    # PostgreSQL keeps 3 for superusers; each worker's pool may grow to twice its size.
+    assert workers >= 2
+    assert workers * 2 * pool_size <= int(match.group(1)) - 3
+
+
+def test_the_api_keeps_its_metrics_files_in_memory_and_has_time_to_drain() -> None:
+    api = _service("api")
+    assert "/tmp" in api["tmpfs"]
+    grace = api["stop_grace_period"]
+    assert grace.endswith("s")
+    assert int(grace[:-1]) > Settings().shutdown_grace_seconds
 
 
 @pytest.mark.parametrize("name", DATABASE_SERVICES)

@@ -9,6 +9,13 @@ query string or body, which may hold personal data.
 Metrics: each app has its own registry (`app.state.metrics_registry`), exposed at
 `GET /metrics` in the Prometheus text format. The endpoint asks for no API key: it is meant
 for the internal network only, so keep it from the public side of the proxy or ingress.
+
+Several worker processes (`feedback serve --workers N`) share one set of figures through
+prometheus-client's multiprocess mode: the server makes a fresh folder, names it in
+PROMETHEUS_MULTIPROC_DIR before any worker starts (prometheus-client reads it once, at import),
+and removes it when it stops. Each worker writes its figures to its own files there, and
+whichever worker answers /metrics adds up every worker's. Without that variable (the tests,
+`create_app()` in a process of its own) the app keeps its figures in memory.
 """
 
 from __future__ import annotations
@@ -17,10 +24,15 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -36,8 +48,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,6 +73,9 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 # Up to the default request timeout and a little past it.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 REPORT_RUNS_QUERY = text("SELECT status, count(*) FROM report_run GROUP BY status")
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# How often each worker of several writes down its pool's figures for the others to add up.
+POOL_SAMPLE_SECONDS = 1.0
 
 # ---------------------------------------------------------------------------------------------
 # Logs
@@ -155,9 +172,9 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 class HttpMetrics:
-    """The request metrics of one app, registered in its registry."""
+    """The request metrics of one app; `registry` is None when the workers' files hold them."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
         self.requests = Counter(
             "http_requests",
             "HTTP requests answered, by method, route template and status.",
@@ -171,10 +188,12 @@ class HttpMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        # A worker that died has nothing in flight: only live workers' figures are added up.
         self.in_flight = Gauge(
             "http_requests_in_flight",
             "HTTP requests being served now.",
             registry=registry,
+            multiprocess_mode="livesum",
         )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -193,11 +212,37 @@ def _engine_of(app: FastAPI) -> Any:
     return binds.get("bind")
 
 
-class DatabaseCollector(Collector):
-    """Database gauges read at scrape time: pool connections in use, report runs by status.
+class PoolMetrics:
+    """The engine pool's connections in use and size, summed over the live workers."""
 
-    The report runs need a query, which is asynchronous: `/metrics` calls `refresh()` before
-    collecting. When the database cannot be asked, the gauge is left out of that scrape.
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.in_use = Gauge(
+            "db_pool_connections_in_use",
+            "Database connections checked out of the pools now.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.size = Gauge(
+            "db_pool_size",
+            "Connections the database pools keep (overflow aside).",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+
+    def sample(self, app: FastAPI) -> None:
+        """Write down this process's pool figures; nothing when the app has no pool yet."""
+        pool = getattr(_engine_of(app), "pool", None)
+        if isinstance(pool, QueuePool):
+            self.in_use.set(pool.checkedout())
+            self.size.set(pool.size())
+
+
+class ReportRunsCollector(Collector):
+    """Report runs by status, counted in the database at scrape time.
+
+    The count needs a query, which is asynchronous: `/metrics` calls `refresh()` before
+    collecting. When the database cannot be asked, the gauge is left out of that scrape. It
+    is the database's figure, the same whichever worker asks, so it is never added up.
     """
 
     def __init__(self, app: FastAPI, query_timeout: float) -> None:
@@ -226,25 +271,6 @@ class DatabaseCollector(Collector):
         return counts
 
     def collect(self) -> Iterable[Metric]:
-        try:
-            pool = getattr(_engine_of(self.app), "pool", None)
-            checked_out = getattr(pool, "checkedout", None)
-            if callable(checked_out):
-                in_use = GaugeMetricFamily(
-                    "db_pool_connections_in_use",
-                    "Database connections checked out of the pool now.",
-                )
-                in_use.add_metric([], float(checked_out()))
-                yield in_use
-            size = getattr(pool, "size", None)
-            if callable(size):
-                pool_size = GaugeMetricFamily(
-                    "db_pool_size", "Connections the database pool keeps (overflow aside)."
-                )
-                pool_size.add_metric([], float(size()))
-                yield pool_size
-        except Exception:  # a scrape must not fail for want of a pool
-            logger.debug("database pool not readable for /metrics", exc_info=True)
         counts = self.report_runs
         if counts is not None:
             runs = GaugeMetricFamily(
@@ -259,16 +285,98 @@ async def metrics(request: Request) -> Response:
     """Prometheus metrics; no key asked, so reachable from the internal network only."""
     # Plain routes do not name themselves in the scope as API routes do; the label needs it.
     request.scope.setdefault("route", metrics_route)
-    registry: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
+    state = request.app.state
+    registry: CollectorRegistry | None = getattr(state, "metrics_registry", None)
     if registry is None:
         return Response("metrics are not installed\n", status_code=404, media_type="text/plain")
-    database: DatabaseCollector | None = getattr(request.app.state, "metrics_database", None)
-    if database is not None:
-        await database.refresh()
+    state.pool_metrics.sample(request.app)
+    await state.report_runs_collector.refresh()
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(
         encoder(registry), headers={"Content-Type": content_type, "Cache-Control": "no-store"}
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Several workers
+# ---------------------------------------------------------------------------------------------
+
+
+def multiprocess_directory() -> Path | None:
+    """The folder the workers share their figures through, when there is one."""
+    value = os.environ.get(MULTIPROCESS_ENV)
+    return Path(value) if value else None
+
+
+@contextmanager
+def shared_metrics_directory() -> Iterator[Path]:
+    """A fresh, private folder for the workers' figures, named in PROMETHEUS_MULTIPROC_DIR.
+
+    Enter it before the server process imports prometheus-client and before any worker
+    starts: each reads the variable once. One inherited from elsewhere is set aside rather
+    than emptied, since what else it holds is not known; the folder is removed on the way out.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="feedback-metrics-"))
+    inherited = os.environ.get(MULTIPROCESS_ENV)
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if inherited is None:
+            os.environ.pop(MULTIPROCESS_ENV, None)
+        else:
+            os.environ[MULTIPROCESS_ENV] = inherited
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def forget_dead_workers(folder: Path) -> None:
+    """Drop the live gauges of workers that are gone, such as one killed and replaced."""
+    for file in folder.glob("gauge_live*_*.db"):
+        pid = file.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            mark_process_dead(int(pid), str(folder))  # type: ignore[no-untyped-call]
+
+
+async def _sample_pool(app: FastAPI, pool_metrics: PoolMetrics) -> None:
+    while True:
+        await asyncio.sleep(POOL_SAMPLE_SECONDS)
+        pool_metrics.sample(app)
+
+
+def _share_figures_while_serving(app: FastAPI, folder: Path, pool_metrics: PoolMetrics) -> None:
+    """Around the app's own lifespan: keep this worker's pool figures current in `folder`.
+
+    The worker answering /metrics reads its own pool, not the others': each writes its
+    figures down every second, and removes its live gauges when it stops.
+    """
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[Any]:
+        async with inner(served) as state:
+            forget_dead_workers(folder)
+            # Before the first request: from now on, another worker's scrape counts this pool.
+            pool_metrics.sample(app)
+            sampler = asyncio.create_task(_sample_pool(app, pool_metrics))
+            try:
+                yield state
+            finally:
+                sampler.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sampler
+                mark_process_dead(os.getpid(), str(folder))  # type: ignore[no-untyped-call]
+
+    app.router.lifespan_context = lifespan
 
 
 # A plain route, not an API operation: no schema, no roles, outside the OpenAPI document.
@@ -380,14 +488,25 @@ def install_observability(app: FastAPI, settings: Settings) -> None:
     if hasattr(app.state, "metrics_registry"):
         return
     registry = CollectorRegistry()
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    GCCollector(registry=registry)
-    http_metrics = HttpMetrics(registry)
-    database = DatabaseCollector(app, query_timeout=settings.pool_timeout_seconds)
-    registry.register(database)
+    folder = multiprocess_directory()
+    if folder is None:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        own: CollectorRegistry | None = registry
+    else:
+        # Process, platform and GC figures would describe only the worker asked; left out.
+        MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
+        own = None
+    http_metrics = HttpMetrics(own)
+    pool_metrics = PoolMetrics(own)
+    report_runs = ReportRunsCollector(app, query_timeout=settings.pool_timeout_seconds)
+    registry.register(report_runs)
     app.state.metrics_registry = registry
     app.state.http_metrics = http_metrics
-    app.state.metrics_database = database
+    app.state.pool_metrics = pool_metrics
+    app.state.report_runs_collector = report_runs
+    if folder is not None:
+        _share_figures_while_serving(app, folder, pool_metrics)
     _add_inside_request_id(app, Middleware(RequestLogContext, metrics=http_metrics))
     app.include_router(metrics_router)

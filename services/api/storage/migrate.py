@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from services.api.settings import PROJECT_ROOT
@@ -35,6 +35,15 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+# Alembic's default, which migrations/env.py keeps.
+VERSION_TABLE = "alembic_version"
+
+
 def current_revision(connection: Connection) -> str | None:
-    """The revision the connected database is at."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision the connected database is at; None before its first migration."""
+    # The version table read directly: Alembic's MigrationContext logs two lines each time it
+    # is made, and readiness asks on every probe.
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revision: str | None = connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return revision

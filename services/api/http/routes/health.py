@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -12,6 +14,12 @@ from services.api.http.routing import operation_id
 from services.api.storage.migrate import current_revision, head_revision
 
 router = APIRouter(prefix="/health", tags=["health"], generate_unique_id_function=operation_id)
+
+
+@cache
+def newest_revision() -> str | None:
+    """The newest migration, read from its folder once: it does not change while serving."""
+    return head_revision()
 
 
 class Health(BaseModel):
@@ -29,7 +37,7 @@ async def health_live() -> Health:
 async def health_ready(request: Request) -> Health | JSONResponse:
     """Ready when the database answers and its schema is at the newest migration."""
     maker = request.app.state.sessionmaker
-    head = head_revision()
+    head = newest_revision()
     try:
         session: AsyncSession
         async with maker() as session:
@@ -38,11 +46,12 @@ async def health_ready(request: Request) -> Health | JSONResponse:
     except Exception:
         current = "unreachable"
     if current != head:
-        detail = (
-            "the database is not reachable"
-            if current == "unreachable"
-            else f"the database is at migration {current}, not {head}: run `feedback migrate`"
-        )
+        if current == "unreachable":
+            detail = "the database is not reachable"
+        elif current is None:
+            detail = "the database has no migrations applied: run `feedback migrate`"
+        else:
+            detail = f"the database is at migration {current}, not {head}: run `feedback migrate`"
         return problem_response(
             503,
             "Not ready",
