@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,6 +38,22 @@ def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def write_private(path: Path, content: str) -> None:
+    """Write a file only its owner can read, whole or not at all (its folder made if need be)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    # Made readable by the owner alone from the start, never for a moment by anyone else.
+    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(content)
+        os.chmod(draft, 0o600)  # an old draft left by a crash keeps its own mode
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
 
 
 def openapi_document() -> str:
@@ -91,6 +108,7 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
         name=args.name,
         role=Role(args.role),
         member_person_id=args.member_person_id,
+        source_system=args.source_system,
         expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
     )
     try:
@@ -98,7 +116,10 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
     except ProblemError as error:
         print(f"feedback: {error.detail}", file=sys.stderr)
         return 1
-    print(f"created {created.role} key {created.name!r} (shown once, keep it safe):")
+    print(
+        f"created {created.role} key {created.name!r} recording as {created.source_system!r}"
+        " (shown once, keep it safe):"
+    )
     print(created.key)
     return 0
 
@@ -176,19 +197,30 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"database: {where}", flush=True)
     upgrade(url)
     loaded = _in_transaction(url, load_demo)
+    otherwise = (
+        f" ({loaded.items_held_otherwise} held with other details, left as they are)"
+        if loaded.items_held_otherwise
+        else ""
+    )
     print(
         f"demo council loaded: {loaded.items_created} items created, "
-        f"{loaded.items_already_held} already held, {loaded.escalations} escalations, "
-        f"{loaded.remedies} remedies",
+        f"{loaded.items_already_held + loaded.items_held_otherwise} already held{otherwise}, "
+        f"{loaded.escalations} escalations, {loaded.remedies} remedies",
         flush=True,
     )
     from services.api.demo.loader import demo_keys
 
-    keys = _in_transaction(url, demo_keys)
     keys_file = settings.data_dir / "demo-keys.json"
-    keys_file.write_text(json.dumps(keys, indent=2) + "\n")
-    keys_file.chmod(0o600)
-    print("\ndemo API keys (one per role; also in .data/demo-keys.json), for /docs -> Authorize:")
+
+    async def make_keys(session: AsyncSession) -> dict[str, str]:
+        keys = await demo_keys(session)
+        # Written before the keys are committed: keys that could not be written down are
+        # rolled back, not left working with nobody knowing them.
+        write_private(keys_file, json.dumps(keys, indent=2) + "\n")
+        return keys
+
+    keys = _in_transaction(url, make_keys)
+    print(f"\ndemo API keys (one per role; also in {keys_file}), for /docs -> Authorize:")
     for role, key in keys.items():
         print(f"  {role:<9} {key}")
     if args.no_serve:
@@ -217,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", required=True)
     key.add_argument("--role", required=True, choices=["crm", "portal", "bi", "reporter", "admin"])
     key.add_argument("--member-person-id", type=int, help="the member a portal key serves")
+    key.add_argument(
+        "--source-system", help="what its items are recorded under (default: the key's name)"
+    )
     key.add_argument("--expires", help="expiry, ISO 8601 with a time zone")
     key.set_defaults(run=cmd_create_key)
     retention = commands.add_parser(
