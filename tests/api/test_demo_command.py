@@ -42,7 +42,7 @@ def test_the_demo_writes_the_keys_it_prints_into_a_folder_it_makes(
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     # Where the keys cannot be written, none is kept.
-    with pytest.raises(OSError):
+    with pytest.raises(NotADirectoryError):
         cli.cmd_demo(DEMO, Settings(database_url=url, data_dir=blocked / ".data"))
     assert _demo_key_hashes(url) == {}
 

@@ -144,3 +144,24 @@ async def test_no_fingerprint_held_is_a_plain_digest_of_the_request(
     assert item and len(item) == 64
     # A digest of the body as sent, or of any canonical form of it, is not what is held.
     assert item != hashlib.sha256(sent).hexdigest()
+
+
+def test_erasure_forgets_the_stored_creates_on_a_served_app(
+    live_api_url: str, api_keys: dict[str, str]
+) -> None:
+    # Each request its own committed transaction, as in service (the pooled create included).
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    body = make_complaint(person=TRUE, received_on="2021-05-04")
+    crm = {"Authorization": f"Bearer {api_keys['crm']}"}
+    admin = {"Authorization": f"Bearer {api_keys['admin']}"}
+    with httpx.Client(base_url=live_api_url, timeout=20) as http:
+        created = http.post("/v1/feedback", json=body, headers={**crm, **key})
+        assert created.status_code == 201, created.text
+        replayed = http.post("/v1/feedback", json=body, headers={**crm, **key})
+        assert replayed.headers["idempotent-replayed"] == "true"
+        erased = http.post(f"/v1/people/{created.json()['person_id']}/erase", headers=admin)
+        assert erased.status_code == 200, erased.text
+        true = http.post("/v1/feedback", json=body, headers={**crm, **key})
+        guess = http.post("/v1/feedback", json={**body, "person": GUESS}, headers={**crm, **key})
+    assert true.status_code == 409, true.text
+    _same_answer(true, guess)

@@ -80,7 +80,8 @@ async def _hold_data_of_0008(url: str, digest: str) -> None:
         )
         for name, role in (("old-crm", "crm"), ("Old BI", "bi")):
             await db.execute(
-                "INSERT INTO api_key (name, role, key_hash, key_prefix) VALUES ($1, $2, $3, 'cfk_')",
+                "INSERT INTO api_key (name, role, key_hash, key_prefix)"
+                " VALUES ($1, $2, $3, 'cfk_')",
                 name,
                 role,
                 hash_key(name),

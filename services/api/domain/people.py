@@ -128,7 +128,8 @@ def _concerns(person_ids: Sequence[int]) -> ColumnElement[bool]:
 
 # The stored first responses of the POSTs that created a person's items: an item's (its
 # person_id or enquirer_id is the person's) or a bulk import's (one of its items is theirs).
-# Only a JSON response is read as JSON (CASE decides before the body is parsed).
+# Such a response was stored in the transaction that wrote the item, so at its created_at:
+# only those are read, and only a JSON response as JSON (CASE decides before parsing).
 _FORGET_CREATES = text(
     """
     DELETE FROM idempotency_record AS r
@@ -137,6 +138,7 @@ _FORGET_CREATES = text(
                   CASE WHEN headers ->> 'content-type' LIKE 'application/json%'
                        THEN convert_from(body, 'UTF8')::jsonb END AS body
              FROM idempotency_record
+            WHERE created_at = ANY(CAST(:times AS timestamptz[]))
            ) AS stored
      WHERE r.client = stored.client AND r.key = stored.key
        AND (
@@ -163,14 +165,22 @@ async def erase_person(session: AsyncSession, person_id: int) -> tuple[Person, d
     person.email = person.phone = person.address = None
     person.pseudonymised_at = person.pseudonymised_at or datetime.now(UTC)
     items = (
-        await session.scalars(
+        await session.execute(
             update(FeedbackItem)
             .where(_concerns([person_id]))
             .values(request_fingerprint=ERASED)
-            .returning(col(FeedbackItem.id))
+            .returning(col(FeedbackItem.id), col(FeedbackItem.created_at))
         )
     ).all()
-    await session.execute(_FORGET_CREATES, {"person": person_id, "items": list(items)})
+    if items:
+        await session.execute(
+            _FORGET_CREATES,
+            {
+                "person": person_id,
+                "items": [i for i, _ in items],
+                "times": sorted({at for _, at in items}),
+            },
+        )
     await session.flush()
     return person, before
 
