@@ -101,8 +101,9 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
     from services.api.domain.access import create_key
+    from services.api.domain.audit import record_command
     from services.api.errors import ProblemError
-    from services.api.models.access import ApiKeyCreate, Role
+    from services.api.models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Role
 
     data = ApiKeyCreate(
         name=args.name,
@@ -111,8 +112,15 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
         source_system=args.source_system,
         expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
     )
+
+    async def work(session: AsyncSession) -> ApiKeyCreated:
+        created = await create_key(session, data)
+        after = ApiKeyPublic.model_validate(created).model_dump(mode="json")
+        await record_command(session, "key_create", "api_key", [str(created.id)], after=after)
+        return created
+
     try:
-        created = _in_transaction(_database_url(settings), lambda s: create_key(s, data))
+        created = _in_transaction(_database_url(settings), work)
     except ProblemError as error:
         print(f"feedback: {error.detail}", file=sys.stderr)
         return 1
@@ -127,13 +135,21 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from services.api.domain.people import apply_retention
+    from services.api.domain.audit import record_command
+    from services.api.domain.people import RetentionResult, apply_retention
 
     today = date.today()
     cutoff = today.replace(year=today.year - args.years)
-    result = _in_transaction(
-        _database_url(settings), lambda s: apply_retention(s, cutoff, dry_run=args.dry_run)
-    )
+
+    async def work(session: AsyncSession) -> RetentionResult:
+        result = await apply_retention(session, cutoff, dry_run=args.dry_run)
+        if not args.dry_run:
+            ids = [str(i) for i in result.pseudonymised]
+            after = {"retention_cutoff": cutoff.isoformat()}
+            await record_command(session, "retention", "person", ids, after=after)
+        return result
+
+    result = _in_transaction(_database_url(settings), work)
     verb = "would pseudonymise" if args.dry_run else "pseudonymised"
     print(
         f"retention: {verb} {len(result.pseudonymised)} people whose every case closed before "

@@ -149,3 +149,37 @@ async def record(
             changes=changes,
         )
     )
+
+
+# Who the audit trail names for what an operator does with the `feedback` command, which
+# acts with an admin's powers and no key.
+COMMAND_LINE = "command line"
+
+
+async def record_command(
+    session: AsyncSession,
+    action: str,
+    resource_type: str,
+    resource_ids: list[str],
+    *,
+    after: dict[str, Any],
+) -> None:
+    """Audit a change made from the command line, one row per resource, in one statement."""
+    if not resource_ids:
+        return
+    changes = changed_fields(None, after)
+    await session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "key_name": COMMAND_LINE,
+                "role": Role.admin,
+                "request_id": None,
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "changes": changes,
+            }
+            for resource_id in resource_ids
+        ],
+    )
