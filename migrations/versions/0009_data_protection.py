@@ -6,7 +6,8 @@
 - `feedback_item.lessons_publishable`, false for every complaint held (null for other kinds,
   as `publication_consent` is for all but compliments): no lesson was cleared for
   publication, so none is published until someone clears it. The partial index of the
-  published lessons follows.
+  published lessons follows. Report files compiled before still hold the lessons they
+  printed: once the lessons to publish are cleared, queue those years' reports again.
 - Request fingerprints (of items and of stored idempotent responses) were a plain SHA-256 of
   the request and become an HMAC of that digest under the server's fingerprint secret
   (`services.api.domain.fingerprints`), so retries made after the upgrade still match. Run
