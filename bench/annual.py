@@ -133,7 +133,8 @@ def _sql_text_array(values: list[str]) -> str:
 _ITEMS = f"""
 INSERT INTO feedback_item (
     id, service, team, source_system, external_ref, channel, received_on, kind, procedure, nature,
-    outcome, lessons_learned, compliment_text, publication_consent, enquirer_role, enquirer_id,
+    outcome, lessons_learned, lessons_publishable, compliment_text, publication_consent,
+    enquirer_role, enquirer_id,
     ward_or_constituency, status, acknowledged_on, acknowledge_due_on, due_on, responded_on,
     closed_on, working_days_taken, on_time, request_fingerprint, created_at, updated_at)
 WITH base AS MATERIALIZED (
@@ -203,6 +204,9 @@ SELECT $9::bigint + i, service, team, '{SOURCE_SYSTEM}', 'BA-' || lpad(i::text, 
        CASE WHEN outcome IN ('upheld', 'partly_upheld') AND r_extra < 0.3
             THEN ({_sql_text_array(_LESSONS)})[1 + floor(r_extra / 0.3 * {len(_LESSONS)})::int]
        END,
+       -- Every lesson cleared for publication, as the report prints them.
+       CASE WHEN kind = 'complaint'
+            THEN coalesce(outcome IN ('upheld', 'partly_upheld') AND r_extra < 0.3, false) END,
        CASE WHEN kind = 'compliment'
             THEN ({_sql_text_array(_COMPLIMENTS)})
                  [1 + floor(r_nature * {len(_COMPLIMENTS)})::int] END,

@@ -45,7 +45,8 @@ import httpx
 from drills.fault_drill import Postgres
 
 HERE = Path(__file__).resolve().parent
-SOURCE_SYSTEM = "bench-crm"
+# The source system of the crm key the benchmark posts with (drills.fault_drill's).
+SOURCE_SYSTEM = "drill"
 FIRST_DAY = date(2018, 4, 1)
 LAST_DAY = date(2025, 3, 31)
 MEMBERS_HELD = 50

@@ -18,7 +18,7 @@ function request()
   local ref = string.format("%s-%d-%d", prefix, thread_id, counter)
   local body = string.format(
     '{"kind":"complaint","service":"children","team":"children-assessment",' ..
-    '"source_system":"bench","external_ref":"%s","channel":"web",' ..
+    '"external_ref":"%s","channel":"web",' ..
     '"received_on":"2019-03-04","nature":"poor-communication",' ..
     '"person":{"name":"Bench Person"}}', ref)
   local headers = {

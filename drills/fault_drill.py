@@ -52,8 +52,9 @@ import httpx
 from services.api.settings import PROJECT_ROOT
 
 PROFILE = PROJECT_ROOT / "services" / "api" / "profiles" / "barking-and-dagenham.toml"
+# The drill's crm key records under its name; its items' references start "drill-", the
+# probes' "probe-".
 SOURCE_SYSTEM = "drill"
-PROBE_SOURCE_SYSTEM = "drill-probe"
 DATABASE = "feedback"
 HOST = "127.0.0.1"
 PROBLEM_JSON = "application/problem+json"
@@ -353,13 +354,13 @@ class Tally:
         return max((a.answered - a.sent for a in self.attempts), default=0.0)
 
 
-def compliment(ref: str, source_system: str = SOURCE_SYSTEM) -> dict[str, Any]:
+def compliment(ref: str) -> dict[str, Any]:
     """The body of one compliment of the drill."""
     return {
         "kind": "compliment",
         "service": "adults",
         "team": "adults-disability",
-        "source_system": source_system,
+        "source_system": SOURCE_SYSTEM,
         "external_ref": ref,
         "channel": "email",
         "received_on": (date.today() - timedelta(days=30)).isoformat(),
@@ -513,7 +514,7 @@ class Drill:
                 ref = f"probe-{n:03d}"
                 response = await client.post(
                     "/v1/feedback",
-                    json=compliment(ref, PROBE_SOURCE_SYSTEM),
+                    json=compliment(ref),
                     headers={"Idempotency-Key": f"probe-{ref}"},
                 )
                 if response.status_code != 201:
@@ -530,11 +531,12 @@ async def _stored(url: str) -> tuple[int, int, dict[str, int]]:
     try:
         row = await connection.fetchrow(
             "SELECT count(*), count(DISTINCT external_ref) FROM feedback_item"
-            " WHERE source_system = $1",
+            " WHERE source_system = $1 AND external_ref LIKE 'drill-%'",
             SOURCE_SYSTEM,
         )
         rows = await connection.fetch(
-            "SELECT external_ref, id FROM feedback_item WHERE source_system = $1",
+            "SELECT external_ref, id FROM feedback_item"
+            " WHERE source_system = $1 AND external_ref LIKE 'drill-%'",
             SOURCE_SYSTEM,
         )
     finally:

@@ -44,6 +44,22 @@ def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T
     return asyncio.run(run())
 
 
+def write_private(path: Path, content: str) -> None:
+    """Write a file only its owner can read, whole or not at all (its folder made if need be)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    # Made readable by the owner alone from the start, never for a moment by anyone else.
+    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(content)
+        os.chmod(draft, 0o600)  # an old draft left by a crash keeps its own mode
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+
+
 def openapi_document() -> str:
     """The app's OpenAPI document as committed: indented JSON with a final newline."""
     from services.api.main import create_app
@@ -89,21 +105,33 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
     from services.api.domain.access import create_key
+    from services.api.domain.audit import record_command
     from services.api.errors import ProblemError
-    from services.api.models.access import ApiKeyCreate, Role
+    from services.api.models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Role
 
     data = ApiKeyCreate(
         name=args.name,
         role=Role(args.role),
         member_person_id=args.member_person_id,
+        source_system=args.source_system,
         expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
     )
+
+    async def work(session: AsyncSession) -> ApiKeyCreated:
+        created = await create_key(session, data)
+        after = ApiKeyPublic.model_validate(created).model_dump(mode="json")
+        await record_command(session, "key_create", "api_key", [str(created.id)], after=after)
+        return created
+
     try:
-        created = _in_transaction(_database_url(settings), lambda s: create_key(s, data))
+        created = _in_transaction(_database_url(settings), work)
     except ProblemError as error:
         print(f"feedback: {error.detail}", file=sys.stderr)
         return 1
-    print(f"created {created.role} key {created.name!r} (shown once, keep it safe):")
+    print(
+        f"created {created.role} key {created.name!r} recording as {created.source_system!r}"
+        " (shown once, keep it safe):"
+    )
     print(created.key)
     return 0
 
@@ -111,13 +139,21 @@ def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    from services.api.domain.people import apply_retention
+    from services.api.domain.audit import record_command
+    from services.api.domain.people import RetentionResult, apply_retention
 
     today = date.today()
     cutoff = today.replace(year=today.year - args.years)
-    result = _in_transaction(
-        _database_url(settings), lambda s: apply_retention(s, cutoff, dry_run=args.dry_run)
-    )
+
+    async def work(session: AsyncSession) -> RetentionResult:
+        result = await apply_retention(session, cutoff, dry_run=args.dry_run)
+        if not args.dry_run:
+            ids = [str(i) for i in result.pseudonymised]
+            after = {"retention_cutoff": cutoff.isoformat()}
+            await record_command(session, "retention", "person", ids, after=after)
+        return result
+
+    result = _in_transaction(_database_url(settings), work)
     verb = "would pseudonymise" if args.dry_run else "pseudonymised"
     print(
         f"retention: {verb} {len(result.pseudonymised)} people whose every case closed before "
@@ -212,19 +248,30 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"database: {where}", flush=True)
     upgrade(url)
     loaded = _in_transaction(url, load_demo)
+    otherwise = (
+        f" ({loaded.items_held_otherwise} held with other details, left as they are)"
+        if loaded.items_held_otherwise
+        else ""
+    )
     print(
         f"demo council loaded: {loaded.items_created} items created, "
-        f"{loaded.items_already_held} already held, {loaded.escalations} escalations, "
-        f"{loaded.remedies} remedies",
+        f"{loaded.items_already_held + loaded.items_held_otherwise} already held{otherwise}, "
+        f"{loaded.escalations} escalations, {loaded.remedies} remedies",
         flush=True,
     )
     from services.api.demo.loader import demo_keys
 
-    keys = _in_transaction(url, demo_keys)
     keys_file = settings.data_dir / "demo-keys.json"
-    keys_file.write_text(json.dumps(keys, indent=2) + "\n")
-    keys_file.chmod(0o600)
-    print("\ndemo API keys (one per role; also in .data/demo-keys.json), for /docs -> Authorize:")
+
+    async def make_keys(session: AsyncSession) -> dict[str, str]:
+        keys = await demo_keys(session)
+        # Written before the keys are committed: keys that could not be written down are
+        # rolled back, not left working with nobody knowing them.
+        write_private(keys_file, json.dumps(keys, indent=2) + "\n")
+        return keys
+
+    keys = _in_transaction(url, make_keys)
+    print(f"\ndemo API keys (one per role; also in {keys_file}), for /docs -> Authorize:")
     for role, key in keys.items():
         print(f"  {role:<9} {key}")
     if args.no_serve:
@@ -267,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", required=True)
     key.add_argument("--role", required=True, choices=["crm", "portal", "bi", "reporter", "admin"])
     key.add_argument("--member-person-id", type=int, help="the member a portal key serves")
+    key.add_argument(
+        "--source-system", help="what its items are recorded under (default: the key's name)"
+    )
     key.add_argument("--expires", help="expiry, ISO 8601 with a time zone")
     key.set_defaults(run=cmd_create_key)
     retention = commands.add_parser(

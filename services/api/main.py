@@ -33,7 +33,7 @@ from services.api.http.routing import operation_id
 from services.api.http.security import RoleGuard
 from services.api.http.transactions import purge_expired
 from services.api.rules.working_calendar import bank_holidays
-from services.api.settings import Settings, get_settings
+from services.api.settings import Settings, get_fingerprint_secret, get_settings
 from services.api.storage.database import make_engine, make_pool, make_sessionmaker, pooled_work
 
 logger = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = app.state.sessionmaker
         # The bank holidays take a second to compute: at start, not in the first request.
         bank_holidays()
+        # A fingerprint secret that cannot be read or made stops the start, not every create.
+        get_fingerprint_secret()
         pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
         app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
         # What is loaded by now lives as long as the process: the collector need not walk

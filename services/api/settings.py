@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -69,12 +71,51 @@ class Settings(BaseSettings):
     opentelemetry: bool = False
     idempotency_hours: float = 24.0
     idempotency_purge_seconds: float = 3600.0
+    # The key of the request fingerprints kept with items and idempotency records, so that a
+    # copy of the database cannot be used to confirm a guessed name or email. Unset, one is
+    # made once and kept in the data folder (FINGERPRINT_SECRET_FILE).
+    fingerprint_secret: SecretStr | None = Field(default=None, min_length=32)
+
+
+FINGERPRINT_SECRET_FILE = "fingerprint-secret"
+
+
+def fingerprint_secret(settings: Settings) -> bytes:
+    """The fingerprint key: API_FINGERPRINT_SECRET, else the one kept in the data folder (made
+    there, readable by its owner only, the first time it is needed)."""
+    if settings.fingerprint_secret is not None:
+        return settings.fingerprint_secret.get_secret_value().encode()
+    path = settings.data_dir / FINGERPRINT_SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Written aside and linked into place: of several processes starting at once, one
+        # puts its secret there whole and every one reads that.
+        draft = path.with_name(f".{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise RuntimeError(f"{path} holds no fingerprint secret (32 characters or more)")
+    return secret.encode()
 
 
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+@lru_cache
+def get_fingerprint_secret() -> bytes:
+    """The process-wide fingerprint key, read once."""
+    return fingerprint_secret(get_settings())
 
 
 @lru_cache

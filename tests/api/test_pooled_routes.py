@@ -25,7 +25,7 @@ def _ref(prefix: str) -> str:
 
 def _complaint(**overrides: Any) -> dict[str, Any]:
     return make_complaint(
-        source_system="pooled-test", external_ref=_ref("P"), received_on=RECEIVED, **overrides
+        source_system="test-crm", external_ref=_ref("P"), received_on=RECEIVED, **overrides
     )
 
 
@@ -125,7 +125,7 @@ async def test_a_member_enquiry_writes_its_new_enquirer(
     http: httpx.AsyncClient, database_url: str
 ) -> None:
     body = make_member_enquiry(
-        source_system="pooled-test", external_ref=_ref("M"), received_on=RECEIVED
+        source_system="test-crm", external_ref=_ref("M"), received_on=RECEIVED
     )
     created = await http.post("/v1/feedback", json=body)
     assert created.status_code == 201, created.text

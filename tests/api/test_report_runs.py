@@ -147,3 +147,71 @@ async def test_concurrent_workers_never_claim_the_same_run(
                 f"/v1/report-runs/{run['id']}/fail",
                 json={"worker": run["worker"], "reason": "test finished"},
             )
+
+
+async def _run_audit(session: AsyncSession, run_id: int) -> list[tuple[str, str, Any]]:
+    rows = await session.execute(
+        text(
+            "SELECT action, role, changes FROM audit_event"
+            " WHERE resource_type = 'report_run' AND resource_id = :id ORDER BY id"
+        ),
+        {"id": str(run_id)},
+    )
+    return [(a, r, c) for a, r, c in rows.all()]
+
+
+async def test_every_change_of_a_run_is_audited_and_its_failure_reason_masked(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    run = await _queue(client)
+    await _claim(client, "worker-a")
+    await _put(client, run["id"], "annual-2018-19.csv", b"a\r\n", "worker-a")
+    await _put(client, run["id"], "annual-2018-19.csv", b"a\r\n", "worker-a")  # unchanged
+    await _put(client, run["id"], "annual-2018-19.csv", b"b\r\n", "worker-a")  # replaced
+    failed = await client.post(
+        f"/v1/report-runs/{run['id']}/fail",
+        json={"worker": "worker-a", "reason": "could not render Mrs Jones's team"},
+    )
+    assert failed.status_code == 200, failed.text
+    await client.post(f"/v1/report-runs/{run['id']}/requeue")
+    await _claim(client, "worker-b")
+    await _put(client, run["id"], "annual-2018-19.json", b"{}", "worker-b")
+    for _ in range(2):  # the repeat changes nothing
+        done = await client.post(
+            f"/v1/report-runs/{run['id']}/complete", json={"worker": "worker-b"}
+        )
+        assert done.status_code == 200, done.text
+
+    rows = await _run_audit(session, run["id"])
+    assert [a for a, _, _ in rows] == [
+        "create",
+        "claim",
+        "upload",
+        "upload",
+        "fail",
+        "requeue",
+        "claim",
+        "upload",
+        "complete",
+    ]
+    assert all(role == "admin" for _, role, _ in rows)
+    fail = rows[4][2]
+    assert fail["status"] == {"before": "running", "after": "failed"}
+    assert fail["error"] == {"before": None, "after": "***"}
+    assert "Jones" not in str(rows)
+    assert rows[2][2]["annual-2018-19.csv"]["after"]["size"] == 3
+    assert rows[8][2]["status"] == {"before": "running", "after": "completed"}
+
+
+async def test_a_refused_change_of_a_run_leaves_no_audit_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    run = await _queue(client)
+    refused = await client.post(f"/v1/report-runs/{run['id']}/requeue")
+    assert refused.status_code == 409
+    await _claim(client, "worker-a")
+    wrong = await client.post(
+        f"/v1/report-runs/{run['id']}/fail", json={"worker": "w", "reason": "x"}
+    )
+    assert wrong.status_code == 409
+    assert [a for a, _, _ in await _run_audit(session, run["id"])] == ["create", "claim"]

@@ -963,6 +963,8 @@ def _attach_lessons(drafts: list[dict[str, Any]], service: str, lessons: Sequenc
             and lesson.nature in (None, draft["nature"])
         )
         draft["lessons_learned"] = lesson.text
+        # The report printed them: they were cleared for publication.
+        draft["lessons_publishable"] = True
 
 
 def _escalate(drafts: list[dict[str, Any]]) -> dict[int, tuple[DemoEscalation, ...]]:
@@ -1010,6 +1012,7 @@ _FIELD_ORDER = (
     "nature",
     "outcome",
     "lessons_learned",
+    "lessons_publishable",
     "compliment_text",
     "publication_consent",
     "enquirer_role",

@@ -15,6 +15,7 @@ from services.api.domain.calendar import CalendarCache
 from services.api.domain.escalations import create_escalation, create_remedy
 from services.api.domain.feedback import create_item
 from services.api.domain.profile import DEMO_PROFILE, load_profile
+from services.api.errors import Conflict
 from services.api.models import FeedbackItem
 from services.api.models.access import ApiKeyCreate, Role
 from services.api.models.escalations import EscalationCreate, RemedyCreate
@@ -32,10 +33,16 @@ class DemoLoaded:
     items_already_held: int
     escalations: int
     remedies: int
+    # Held with other details: changed since (an erased person's case is never compared
+    # again) or loaded by an older version of the demo.
+    items_held_otherwise: int = 0
 
 
 async def demo_keys(session: AsyncSession) -> dict[str, str]:
-    """A fresh key per role, named demo-<role>; the portal's serves the demo's first member."""
+    """A fresh key per role, named demo-<role>; the portal's serves the demo's first member.
+
+    The crm key records under the demo's own source system, as the CRM the cases came from.
+    """
     member_id = await session.scalar(
         select(col(FeedbackItem.enquirer_id))
         .where(col(FeedbackItem.source_system) == DEMO_SOURCE)
@@ -49,6 +56,7 @@ async def demo_keys(session: AsyncSession) -> dict[str, str]:
             name=f"demo-{role}",
             role=role,
             member_person_id=member_id if role is Role.portal else None,
+            source_system=DEMO_SOURCE if role is Role.crm else None,
         )
         keys[role.value] = (await create_key(session, data, replace=True)).key
     return keys
@@ -60,9 +68,15 @@ async def load_demo(session: AsyncSession) -> DemoLoaded:
     db = await driver_connection(session)
     calendar = await CalendarCache().get(db)
     targets = get_targets()
-    created = held = escalations = remedies = 0
+    created = held = otherwise = escalations = remedies = 0
     for case in demo_cases():
-        item, is_new = await create_item(db, _ITEM.validate_python(case.item), calendar, targets)
+        try:
+            item, is_new = await create_item(
+                db, _ITEM.validate_python(case.item), calendar, targets
+            )
+        except Conflict:
+            otherwise += 1
+            continue
         if not is_new:
             held += 1
             continue
@@ -76,4 +90,4 @@ async def load_demo(session: AsyncSession) -> DemoLoaded:
             for remedy in escalation.remedies:
                 await create_remedy(session, escalation_id, RemedyCreate.model_validate(remedy))
                 remedies += 1
-    return DemoLoaded(created, held, escalations, remedies)
+    return DemoLoaded(created, held, escalations, remedies, otherwise)

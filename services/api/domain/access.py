@@ -7,17 +7,19 @@ nothing for secrets of that strength).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.api.errors import Conflict, Invalid, NotFound
-from services.api.models import ApiKey, AuditEvent, Person
+from services.api.models import ApiKey, AuditEvent, FeedbackItem, Person
 from services.api.models.access import ApiKeyCreate, ApiKeyCreated, Role
+from services.api.models.enums import FeedbackKind
 
 KEY_PREFIX = "cfk_"
 
@@ -30,6 +32,59 @@ def generate_key() -> str:
 def hash_key(key: str) -> str:
     """What is stored of a key."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}", re.ASCII)
+_NOT_CODE = re.compile(r"[^a-z0-9_-]+", re.ASCII)
+
+
+def default_source_system(name: str) -> str:
+    """A key's source system when none is given: its name, or where the name is not a code
+    (lower-case letters, digits, - and _), one made from it that no other name gives."""
+    if _CODE.fullmatch(name) and name not in ("true", "false", "null"):
+        return name
+    slug = _NOT_CODE.sub("-", name.lower()).strip("-_")[:70]
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else f"key-{digest}"
+
+
+async def _check_source_system(session: AsyncSession, data: ApiKeyCreate, source: str) -> None:
+    """Keys sharing a source system see each other's references (a retry of one is answered
+    from the other's item). That is what keys of one system do; a portal key's references
+    must stay its member's, so it shares with no key of another member or role, and takes
+    no source system holding items other than its member's enquiries."""
+    # Two keys created at once for one source system are checked one after the other.
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("api_key:" + source))))
+    sharing = (
+        await session.execute(
+            select(col(ApiKey.role), col(ApiKey.member_person_id)).where(
+                col(ApiKey.source_system) == source, col(ApiKey.name) != data.name
+            )
+        )
+    ).all()
+    mine = (data.role, data.member_person_id)
+    for role, member in sharing:
+        if Role.portal in (role, data.role) and (role, member) != mine:
+            raise Conflict(
+                f"source system {source!r} is another key's, and a portal key's is its"
+                " member's alone",
+                field="source_system",
+            )
+    if data.role is Role.portal:
+        foreign = await session.scalar(
+            select(
+                exists().where(
+                    col(FeedbackItem.source_system) == source,
+                    (col(FeedbackItem.kind) != FeedbackKind.member_enquiry)
+                    | col(FeedbackItem.enquirer_id).is_distinct_from(data.member_person_id),
+                )
+            )
+        )
+        if foreign:
+            raise Conflict(
+                f"source system {source!r} holds items other than this member's enquiries",
+                field="source_system",
+            )
 
 
 async def create_key(
@@ -47,9 +102,12 @@ async def create_key(
         raise Invalid(f"no person {data.member_person_id}", field="member_person_id")
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
         raise Invalid("must be in the future", field="expires_at")
+    source = data.source_system or default_source_system(data.name)
+    await _check_source_system(session, data, source)
     key = generate_key()
     values = {
         **data.model_dump(),
+        "source_system": source,
         "key_hash": hash_key(key),
         "key_prefix": key[:12],
         "revoked_at": None,

@@ -8,15 +8,20 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.errors import Invalid
 from services.api.models import AuditEvent
 from services.api.models.access import Role
 
 MASKED = "***"
-# Values of these fields are personal or may identify a person: the audit keeps that they
-# changed, not what to.
+# Values of these fields are personal or may identify a person, wherever they nest (an event
+# within an item, a point within an escalation): the audit keeps that they changed, not what
+# to. Free text is among them, since nobody can promise what it says: an event's reason, a
+# report run's failure.
 PERSONAL_FIELDS = frozenset(
     {
         "name",
+        "actor",
+        "error",
         "email",
         "phone",
         "address",
@@ -45,11 +50,31 @@ class Actor:
     role: Role
     member_person_id: int | None
     request_id: str | None
+    source_system: str
 
     @property
     def is_portal(self) -> bool:
         """Portal keys reach only their own member's enquiries."""
         return self.role is Role.portal
+
+    def may_record_as(self, source_system: str) -> bool:
+        """Whether items may be recorded under this source system: the key's own; an admin,
+        who could make a key for any, may name any."""
+        return source_system == self.source_system or self.role is Role.admin
+
+    def source_for(self, given: str | None) -> str:
+        """The source system an item of this caller is recorded under: the key's unless given
+        (and then allowed); Invalid otherwise."""
+        if given is None:
+            return self.source_system
+        if not self.may_record_as(given):
+            raise Invalid(self.source_refusal, field="source_system")
+        return given
+
+    @property
+    def source_refusal(self) -> str:
+        """Why another source system is refused."""
+        return f"is this key's: send {self.source_system!r} or leave it out"
 
     async def record(
         self,
@@ -74,8 +99,18 @@ class Actor:
         )
 
 
-def _masked(name: str, value: Any) -> Any:
-    return MASKED if name in PERSONAL_FIELDS and value is not None else value
+def masked(name: str, value: Any) -> Any:
+    """A field's value as the audit keeps it: personal fields masked, at every depth."""
+    if value is None:
+        return None
+    if name in PERSONAL_FIELDS:
+        return MASKED
+    if isinstance(value, dict):
+        return {key: masked(key, inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        # A list's items are values of the field that holds it.
+        return [masked(name, inner) for inner in value]
+    return value
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
@@ -87,7 +122,7 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
             continue
         old, new = before.get(name), after.get(name)
         if old != new:
-            changes[name] = {"before": _masked(name, old), "after": _masked(name, new)}
+            changes[name] = {"before": masked(name, old), "after": masked(name, new)}
     return changes
 
 
@@ -113,4 +148,38 @@ async def record(
             resource_id=resource_id,
             changes=changes,
         )
+    )
+
+
+# Who the audit trail names for what an operator does with the `feedback` command, which
+# acts with an admin's powers and no key.
+COMMAND_LINE = "command line"
+
+
+async def record_command(
+    session: AsyncSession,
+    action: str,
+    resource_type: str,
+    resource_ids: list[str],
+    *,
+    after: dict[str, Any],
+) -> None:
+    """Audit a change made from the command line, one row per resource, in one statement."""
+    if not resource_ids:
+        return
+    changes = changed_fields(None, after)
+    await session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "key_name": COMMAND_LINE,
+                "role": Role.admin,
+                "request_id": None,
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "changes": changes,
+            }
+            for resource_id in resource_ids
+        ],
     )

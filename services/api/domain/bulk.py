@@ -23,6 +23,7 @@ from sqlalchemy import Enum
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.domain.audit import Actor
 from services.api.domain.feedback import AnyFeedbackCreate, prepare_item
 from services.api.domain.reference import ReferenceIndex, load_reference_index
 from services.api.errors import BadRequest, FieldProblem, Invalid, ProblemError
@@ -304,11 +305,13 @@ class _Importer:
         index: ReferenceIndex,
         calendar: WorkingCalendar,
         targets: ClockTargets,
+        actor: Actor,
     ) -> None:
         self.db = db
         self.index = index
         self.calendar = calendar
         self.targets = targets
+        self.actor = actor
         self.errors: list[FieldProblem] = []
         self.error_rows = 0
         self.seen: dict[tuple[str, str], tuple[int, str]] = {}
@@ -322,6 +325,9 @@ class _Importer:
             self.errors.append(_row_problem(row, name, detail))
 
     def check(self, row: int, raw: Any) -> _Row | None:
+        if isinstance(raw, dict) and raw.get("source_system") is None:
+            # Before validation, so the fingerprint is the same whether it was sent or not.
+            raw["source_system"] = self.actor.source_system
         try:
             payload = _ADAPTER.validate_python(raw)
         except ValidationError as error:
@@ -336,6 +342,10 @@ class _Importer:
                 elif len(self.errors) < MAX_ERRORS_SHOWN:
                     self.errors.append(_row_problem(row, name, detail))
             return None
+        source = payload.source_system
+        if source is None or not self.actor.may_record_as(source):
+            self.fail(row, "source_system", self.actor.source_refusal)
+            return None
         # isinstance, not getattr with a default: a missing attribute costs microseconds.
         enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
         try:
@@ -348,7 +358,7 @@ class _Importer:
             name = problem.errors[0].field if problem.errors else ""
             self.fail(row, name, problem.detail)
             return None
-        key = (payload.source_system, payload.external_ref)
+        key = (source, payload.external_ref)
         earlier = self.seen.get(key)
         if earlier is not None:
             earlier_row, digest = earlier
@@ -363,7 +373,7 @@ class _Importer:
         enquirer = None if enquiry is None else enquiry.enquirer
         return _Row(
             row,
-            payload.source_system,
+            source,
             payload.external_ref,
             prepared.fingerprint,
             _item_values(prepared.values),
@@ -416,9 +426,7 @@ class _Importer:
             if existing is not None:
                 item_id, digest = existing
                 if digest != r.fingerprint:
-                    self.fail(
-                        r.row, "external_ref", f"is already item {item_id} with other details"
-                    )
+                    self.fail(r.row, "external_ref", "is already held with other details")
                 else:
                     self.outcome.ids[r.row] = item_id
                 continue
@@ -462,10 +470,14 @@ async def import_items(
     rows: Rows,
     calendar: WorkingCalendar,
     targets: ClockTargets,
+    actor: Actor,
 ) -> BulkOutcome:
-    """Check and write every row; raise Invalid listing every failing row if any fails."""
+    """Check and write every row, under the actor's source system; raise Invalid listing
+    every failing row if any fails."""
     index = await load_reference_index(session)
-    importer = _Importer(await _Database.of(session), index, IndexedCalendar(calendar), targets)
+    importer = _Importer(
+        await _Database.of(session), index, IndexedCalendar(calendar), targets, actor
+    )
     chunk: list[_Row] = []
     try:
         async for batch in rows:

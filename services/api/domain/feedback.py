@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.api.domain.audit import Actor, changed_fields
+from services.api.domain.fingerprints import request_fingerprint
 from services.api.domain.reference import check_placement
 from services.api.domain.versions import check_version
 from services.api.errors import Conflict, Invalid, NotFound
@@ -56,7 +56,8 @@ _BACKFILL_FIELDS = {
 }
 _COMMON_FIELDS = {"team", "channel", "legal_hold"}
 _FIELDS_BY_KIND = {
-    FeedbackKind.complaint: _COMMON_FIELDS | {"procedure", "nature", "outcome", "lessons_learned"},
+    FeedbackKind.complaint: _COMMON_FIELDS
+    | {"procedure", "nature", "outcome", "lessons_learned", "lessons_publishable"},
     FeedbackKind.compliment: _COMMON_FIELDS | {"compliment_text", "publication_consent"},
     FeedbackKind.member_enquiry: _COMMON_FIELDS | {"enquirer_role", "ward_or_constituency"},
 }
@@ -81,7 +82,7 @@ class FeedbackFilters:
 
 
 def fingerprint(payload: BaseModel) -> str:
-    """A digest of the request as validated, so a retried POST is recognised as the same.
+    """A keyed digest of the request as validated, so a retried POST is recognised as the same.
 
     Absent and null fields count alike, so a field added to the API later does not make
     yesterday's retry look different.
@@ -89,7 +90,7 @@ def fingerprint(payload: BaseModel) -> str:
     # The serializer itself: through SQLModel's model_dump wrapper it took 2.5 times as long.
     fields = payload.__pydantic_serializer__.to_python(payload, mode="json", exclude_none=True)
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return request_fingerprint(canonical.encode())
 
 
 def lifecycle_values(state: Lifecycle) -> dict[str, Any]:
@@ -169,6 +170,8 @@ def prepare_item(
         payload, exclude={"person", "enquirer", "acknowledged_on", "responded_on", "closed_on"}
     )
     values |= lifecycle_values(state) | {"procedure": procedure, "request_fingerprint": digest}
+    if kind is FeedbackKind.complaint:
+        values["lessons_publishable"] = bool(values.get("lessons_publishable"))
     return PreparedItem(values, events, digest)
 
 
@@ -260,9 +263,9 @@ async def _held_item(
     held = await db.fetchrow(_held_statement(), source, ref)
     assert held is not None
     if held["request_fingerprint"] != digest:
+        # Neither the item's id nor anything else of it: only that the reference is taken.
         raise Conflict(
-            f"{source} reference {ref!r} is already item {held['id']} with different details",
-            field="external_ref",
+            f"reference {ref!r} is already held with other details", field="external_ref"
         )
     return FeedbackPublic.model_validate(dict(held))
 
@@ -280,6 +283,10 @@ async def create_item(
     with the item. The same reference with different details is a Conflict; a concurrent
     duplicate never makes a second row. Two round trips: what the rules need, then the write.
     """
+    source = payload.source_system
+    if source is None:
+        # The route gives every payload its key's source system (`Actor.source_for`).
+        raise Invalid("no source system", field="source_system")
     nature = payload.nature if isinstance(payload, ComplaintCreate) else None
     enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
     enquirer = enquiry.enquirer if enquiry is not None else None
@@ -288,7 +295,7 @@ async def create_item(
         payload.service,
         payload.team,
         nature,
-        payload.source_system,
+        source,
         payload.external_ref,
         payload.person is not None,
         enquirer is not None,
@@ -316,9 +323,7 @@ async def create_item(
             raise Invalid(f"no person {enquiry.enquirer_id}", field="enquirer_id")
     prepared = prepare_item(payload, placement, calendar, targets)
     if context["held_id"] is not None:
-        held = await _held_item(
-            db, payload.source_system, payload.external_ref, prepared.fingerprint
-        )
+        held = await _held_item(db, source, payload.external_ref, prepared.fingerprint)
         return held, False
 
     now = context["now"]
@@ -351,7 +356,7 @@ async def create_item(
         *[row[name] for name in _item_columns()],
         *_person_values(payload.person),
         *_person_values(enquirer),
-        payload.source_system,
+        source,
         [e.type.value for e in events],
         [e.occurred_on for e in events],
         enquirer is not None,
@@ -359,9 +364,7 @@ async def create_item(
     )
     if not written:
         # Another request created the same source and reference since the first query.
-        held = await _held_item(
-            db, payload.source_system, payload.external_ref, prepared.fingerprint
-        )
+        held = await _held_item(db, source, payload.external_ref, prepared.fingerprint)
         return held, False
     return item, True
 
@@ -518,6 +521,13 @@ async def update_item(
             f"an outcome is recorded once the complaint is responded to (it is {item.status})",
             field="outcome",
         )
+    if (
+        "lessons_learned" in changes
+        and changes["lessons_learned"] != item.lessons_learned
+        and "lessons_publishable" not in changes
+    ):
+        # Clearing a lesson for publication cleared those words; new ones wait for their own.
+        changes["lessons_publishable"] = False
     item.sqlmodel_update(changes)
     if "procedure" in changes:
         events = (await _events_of(session, [item_id]))[item_id]

@@ -1,16 +1,36 @@
 """People: subject access, erasure and retention. Statistics never read people, so replacing a
-person's identifying fields with a pseudonym leaves every figure as it was."""
+person's identifying fields with a pseudonym leaves every figure as it was.
+
+Erasure also leaves nothing that could confirm who the person was: their items' request
+fingerprints are cleared (a retried create is refused whatever identity it carries) and the
+stored responses of the requests that created those items are forgotten (a retry with the
+same Idempotency-Key cannot tell the right body from a guessed one).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    any_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.api.domain.fingerprints import ERASED
 from services.api.errors import NotFound
 from services.api.models import (
     ComplaintPoint,
@@ -95,8 +115,48 @@ async def export_person(session: AsyncSession, person_id: int) -> dict[str, Any]
     }
 
 
+def _ids(person_ids: Sequence[int]) -> ColumnElement[Any]:
+    # One array parameter, however many people: a bind parameter each would stop at 32,767.
+    return any_(literal(list(person_ids), ARRAY(Integer)))
+
+
+def _concerns(person_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Items of these people, as the person a case is about or as the enquirer."""
+    ids = _ids(person_ids)
+    return or_(col(FeedbackItem.person_id) == ids, col(FeedbackItem.enquirer_id) == ids)
+
+
+# The stored first responses of the POSTs that created a person's items: an item's (its
+# person_id or enquirer_id is the person's) or a bulk import's (one of its items is theirs).
+# Such a response was stored in the transaction that wrote the item, so at its created_at:
+# only those are read, and only a JSON response as JSON (CASE decides before parsing).
+_FORGET_CREATES = text(
+    """
+    DELETE FROM idempotency_record AS r
+     USING (
+           SELECT client, key,
+                  CASE WHEN headers ->> 'content-type' LIKE 'application/json%'
+                       THEN convert_from(body, 'UTF8')::jsonb END AS body
+             FROM idempotency_record
+            WHERE created_at = ANY(CAST(:times AS timestamptz[]))
+           ) AS stored
+     WHERE r.client = stored.client AND r.key = stored.key
+       AND (
+             stored.body @> jsonb_build_object('person_id', CAST(:person AS integer))
+          OR stored.body @> jsonb_build_object('enquirer_id', CAST(:person AS integer))
+          OR EXISTS (
+               SELECT FROM unnest(CAST(:items AS bigint[])) AS i (id)
+                WHERE stored.body @> jsonb_build_object(
+                          'items', jsonb_build_array(jsonb_build_object('id', i.id)))
+             )
+           )
+    """
+)
+
+
 async def erase_person(session: AsyncSession, person_id: int) -> tuple[Person, dict[str, Any]]:
-    """Replace the person's identifying fields with a pseudonym; returns them and the before."""
+    """Replace the person's identifying fields with a pseudonym and clear what could confirm
+    who they were; returns them and the before."""
     person = await session.get(Person, person_id, with_for_update=True)
     if person is None:
         raise NotFound(f"no person {person_id}")
@@ -104,6 +164,23 @@ async def erase_person(session: AsyncSession, person_id: int) -> tuple[Person, d
     person.name = pseudonym(person_id)
     person.email = person.phone = person.address = None
     person.pseudonymised_at = person.pseudonymised_at or datetime.now(UTC)
+    items = (
+        await session.execute(
+            update(FeedbackItem)
+            .where(_concerns([person_id]))
+            .values(request_fingerprint=ERASED)
+            .returning(col(FeedbackItem.id), col(FeedbackItem.created_at))
+        )
+    ).all()
+    if items:
+        await session.execute(
+            _FORGET_CREATES,
+            {
+                "person": person_id,
+                "items": [i for i, _ in items],
+                "times": sorted({at for _, at in items}),
+            },
+        )
     await session.flush()
     return person, before
 
@@ -148,7 +225,7 @@ async def apply_retention(
     if ids and not dry_run:
         await session.execute(
             update(Person)
-            .where(and_(col(Person.id).in_(ids)))
+            .where(col(Person.id) == _ids(ids))
             .values(
                 name=func.concat("Person ", col(Person.id)),
                 email=None,
@@ -156,5 +233,9 @@ async def apply_retention(
                 address=None,
                 pseudonymised_at=func.now(),
             )
+        )
+        # Their cases closed years ago: no stored response of a create is kept that long.
+        await session.execute(
+            update(FeedbackItem).where(_concerns(ids)).values(request_fingerprint=ERASED)
         )
     return RetentionResult(cutoff=cutoff, pseudonymised=ids, held=held)

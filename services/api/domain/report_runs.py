@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -117,6 +118,14 @@ def _check_holder(run: ReportRun, worker: str) -> None:
         raise Conflict(f"report run {run.id} is claimed by another worker", field="worker")
 
 
+class Upload(StrEnum):
+    """What an upload did to a run's file of that name."""
+
+    created = "created"
+    replaced = "replaced"
+    unchanged = "unchanged"
+
+
 async def put_file(
     session: AsyncSession,
     run_id: int,
@@ -124,14 +133,14 @@ async def put_file(
     content_type: str,
     content: bytes,
     worker: str,
-) -> tuple[ReportFile, bool]:
-    """Store a run's file; the same upload twice is one file. Returns whether it was new."""
+) -> tuple[ReportFile, Upload]:
+    """Store a run's file; the same upload twice is one file. Returns it and what changed."""
     run = await get_run(session, run_id, for_update=True)
     _check_holder(run, worker)
     digest = hashlib.sha256(content).hexdigest()
     existing = await session.get(ReportFile, (run_id, name))
     if existing is not None and existing.sha256 == digest:
-        return existing, False
+        return existing, Upload.unchanged
     values = {
         "run_id": run_id,
         "name": name,
@@ -146,7 +155,7 @@ async def put_file(
         set_={k: upsert.excluded[k] for k in ("content_type", "sha256", "size", "content")},
     ).returning(ReportFile)
     stored = (await session.scalars(statement, execution_options={"populate_existing": True})).one()
-    return stored, existing is None
+    return stored, Upload.created if existing is None else Upload.replaced
 
 
 async def complete_run(session: AsyncSession, run_id: int, worker: str) -> ReportRun:

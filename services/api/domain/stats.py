@@ -436,6 +436,7 @@ def published_texts_statements(
         .where(
             col(FeedbackItem.kind) == FeedbackKind.complaint,
             col(FeedbackItem.lessons_learned).is_not(None),
+            col(FeedbackItem.lessons_publishable) == true(),
             *item_where,
         )
         .group_by(col(FeedbackItem.service), col(FeedbackItem.lessons_learned))
@@ -471,8 +472,8 @@ def published_texts_statements(
 async def published_texts(
     session: AsyncSession, year: FinancialYear, *, service: str | None = None
 ) -> PublishedTexts:
-    """The words a year's report prints: lessons learned, agreed recommendations, and the
-    compliments whose givers agreed to publication."""
+    """The words a year's report prints: lessons learned and agreed recommendations cleared
+    for publication, and the compliments whose givers agreed to publication."""
     lessons_query, compliments_query, recommendations_query = published_texts_statements(
         year, service=service
     )

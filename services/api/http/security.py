@@ -35,7 +35,7 @@ bearer = HTTPBearer(
 
 # Every request runs this: a prepared statement on the driver, not an ORM query.
 _KEY_LOOKUP = (
-    "SELECT id, name, role, member_person_id, revoked_at, expires_at "
+    "SELECT id, name, role, member_person_id, source_system, revoked_at, expires_at "
     "FROM api_key WHERE key_hash = $1"
 )
 
@@ -65,6 +65,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
         role=Role(key["role"]),
         member_person_id=key["member_person_id"],
         request_id=getattr(request.state, "request_id", None),
+        source_system=key["source_system"],
     )
 
 

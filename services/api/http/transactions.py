@@ -24,6 +24,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.api.domain.fingerprints import request_fingerprint
 from services.api.errors import BadRequest, Conflict, Invalid
 from services.api.models.idempotency import IdempotencyRecord
 from services.api.storage.database import SessionWork, Work, session_work
@@ -67,9 +68,10 @@ async def _begin(work: Work, request: Request) -> Response | _Claim | None:
         raise BadRequest("1 to 255 visible ASCII characters", field=HEADER)
     client = _client(request)
     body = await request.body()
-    fingerprint = hashlib.sha256(
+    # Keyed, as items' fingerprints are: the body may carry a person's name and email.
+    fingerprint = request_fingerprint(
         b"\n".join([request.method.encode(), request.url.path.encode(), body])
-    ).hexdigest()
+    )
     db = await work.driver()
     stored = await db.fetchrow(_CLAIM, client, key)
     if not stored["claimed"]:

@@ -11,7 +11,15 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Count, Moment, Name, StrictModel, enum_type, timestamp_field
+from services.api.models.base import (
+    Code,
+    Count,
+    Moment,
+    Name,
+    StrictModel,
+    enum_type,
+    timestamp_field,
+)
 
 
 class Role(StrEnum):
@@ -32,6 +40,8 @@ class ApiKey(SQLModel, table=True):
     role: Role = Field(sa_type=enum_type(Role))
     key_hash: str = Field(max_length=64, unique=True)
     key_prefix: str = Field(max_length=16)
+    # What the key's items are recorded under (feedback_item.source_system).
+    source_system: str = Field(max_length=80)
     member_person_id: Count | None = Field(default=None, foreign_key="person.id")
     expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
@@ -41,6 +51,14 @@ class ApiKey(SQLModel, table=True):
 class ApiKeyCreate(StrictModel):
     name: Name
     role: Role
+    source_system: Code | None = PydanticField(
+        default=None,
+        description=(
+            "What the items this key creates are recorded under; defaults to the key's name."
+            " Keys of one system share it (a new key of the CRM takes the CRM's); a portal"
+            " key's is shared with no key of another member or role."
+        ),
+    )
     expires_at: Moment | None = None
     member_person_id: Count | None = PydanticField(
         default=None,
@@ -55,6 +73,7 @@ class ApiKeyPublic(SQLModel):
     name: str
     role: Role
     key_prefix: str
+    source_system: str
     member_person_id: Count | None
     expires_at: datetime | None
     revoked_at: datetime | None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints
+from pydantic import StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from services.api.models.base import (
@@ -42,7 +42,6 @@ ExternalRef = Annotated[
 class FeedbackItemBase(SQLModel):
     service: Code = Field(max_length=80)
     team: Code = Field(max_length=80)
-    source_system: Code = Field(max_length=80)
     external_ref: ExternalRef = Field(max_length=100)
     channel: Channel = Field(sa_type=enum_type(Channel))
     received_on: PastDate
@@ -87,7 +86,9 @@ class FeedbackItem(FeedbackItemBase, table=True):
         sa.Index(
             "ix_feedback_item_lessons_received_on",
             "received_on",
-            postgresql_where=sa.text("kind = 'complaint' AND lessons_learned IS NOT NULL"),
+            postgresql_where=sa.text(
+                "kind = 'complaint' AND lessons_learned IS NOT NULL AND lessons_publishable"
+            ),
         ),
         sa.Index(
             "ix_feedback_item_published_compliments_received_on",
@@ -97,6 +98,8 @@ class FeedbackItem(FeedbackItemBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    # The API key's, never the caller's choice: one system cannot take another's references.
+    source_system: str = Field(max_length=80)
     kind: FeedbackKind = Field(sa_type=enum_type(FeedbackKind))
     procedure: ComplaintProcedure | None = Field(
         default=None, sa_type=enum_type(ComplaintProcedure)
@@ -105,6 +108,9 @@ class FeedbackItem(FeedbackItemBase, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     outcome: Outcome | None = Field(default=None, sa_type=enum_type(Outcome))
     lessons_learned: str | None = None
+    # Lessons are written about a case: only those cleared for the published report leave it
+    # (complaints only, as publication_consent is compliments' only).
+    lessons_publishable: Flag | None = None
     compliment_text: str | None = None
     publication_consent: Flag | None = None
     enquirer_role: EnquirerRole | None = Field(default=None, sa_type=enum_type(EnquirerRole))
@@ -128,7 +134,14 @@ class FeedbackItem(FeedbackItemBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
+SOURCE_SYSTEM_DESCRIPTION = (
+    "The system the item comes from, which is the API key's: leave it out, or send the key's"
+    " own (any other is refused)."
+)
+
+
 class _FeedbackCreateCommon(FeedbackItemBase, StrictModel):
+    source_system: Code | None = PydanticField(default=None, description=SOURCE_SYSTEM_DESCRIPTION)
     person: PersonCreate | None = None
     # Back-fill of cases already under way in the CRM: these become lifecycle events.
     acknowledged_on: PastDate | None = None
@@ -144,6 +157,17 @@ class ComplaintCreate(_FeedbackCreateCommon):
     nature: Code | None = None
     outcome: Outcome | None = None
     lessons_learned: Text | None = None
+    lessons_publishable: Flag | None = PydanticField(
+        default=None,
+        description="Cleared for the published annual report (written not to identify anyone).",
+    )
+
+    @field_validator("lessons_publishable")
+    @classmethod
+    def _not_cleared_is_absent(cls, value: bool | None) -> bool | None:
+        # A request fingerprint leaves out absent fields: false counts as absent too, so a
+        # retry sending it matches one that did not, and so do complaints made before it.
+        return value or None
 
 
 class ComplimentCreate(_FeedbackCreateCommon):
@@ -181,7 +205,11 @@ class FeedbackUpdate(StrictModel):
     procedure: ComplaintProcedure | None = None
     nature: Code | None = None
     outcome: Outcome | None = None
-    lessons_learned: Text | None = None
+    lessons_learned: Text | None = PydanticField(
+        default=None,
+        description="A new text is not published until cleared again (lessons_publishable).",
+    )
+    lessons_publishable: Flag | None = None
     compliment_text: Text | None = None
     publication_consent: Flag | None = None
     enquirer_role: EnquirerRole | None = None
@@ -193,12 +221,14 @@ class FeedbackUpdate(StrictModel):
 
 class FeedbackPublic(FeedbackItemBase):
     id: int
+    source_system: str
     kind: FeedbackKind
     procedure: ComplaintProcedure | None
     nature: str | None
     person_id: int | None
     outcome: Outcome | None
     lessons_learned: str | None
+    lessons_publishable: Flag | None
     compliment_text: str | None
     publication_consent: Flag | None
     enquirer_role: EnquirerRole | None

@@ -185,10 +185,11 @@ class PublishedText(SQLModel):
 
 
 class PublishedTexts(SQLModel):
-    """What a year's report prints in words: lessons, agreed recommendations, compliments."""
+    """What a year's report prints in words: lessons, agreed recommendations, compliments, each
+    only as cleared for publication."""
 
     financial_year: str
-    lessons: list[PublishedText]
+    lessons: list[PublishedText] = Field(description="Lessons learned cleared for publication.")
     recommendations: list[PublishedText] = Field(
         description="Agreed recommendations cleared for publication."
     )

@@ -99,12 +99,15 @@ async def create_feedback(
     targets: TargetsDep,
     actor: CrmOrPortalActor,
 ) -> FeedbackPublic:
-    """Record a complaint, compliment or member enquiry.
+    """Record a complaint, compliment or member enquiry, under the key's source system.
 
-    A retry with the same source system and external reference returns the item already
-    held (200) when the body is the same, and 409 when it differs.
+    A retry with the same external reference returns the item already held (200) when the
+    body is the same, and 409 when it differs (always, once a person of it was erased).
     """
     payload = _for_portal(actor, payload)
+    source = actor.source_for(payload.source_system)
+    if payload.source_system != source:
+        payload = payload.model_copy(update={"source_system": source})
     db = await get_work(request).driver()
     item, created = await domain.create_item(db, payload, calendar, targets, actor)
     if not created:
@@ -150,15 +153,15 @@ async def import_feedback(
 ) -> JSONResponse:
     """Back-fill many items at once: all are written, or none and every failing row is named.
 
-    Rows already held (same source and reference, same details) are reported, not doubled;
-    within the batch too.
+    Rows already held (same reference, same details) are reported, not doubled; within the
+    batch too. Every row is recorded under the key's source system.
     """
     content_type = request.headers.get("content-type", "application/json").split(";")[0]
     if content_type == "application/x-ndjson":
         rows = ndjson_rows(request.stream())
     else:
         rows = json_array_rows(request.stream())
-    outcome = await import_items(session, rows, calendar, targets)
+    outcome = await import_items(session, rows, calendar, targets, actor)
     created = outcome.created
     # Up to 10,000 rows: plain dicts serialised once, not a model object per row (the shape
     # is BulkResult's, which documents it).

@@ -7,8 +7,10 @@ from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Path, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.domain import report_runs as domain
+from services.api.domain.audit import Actor
 from services.api.errors import Invalid
 from services.api.http.dependencies import LimitDep, RunId
 from services.api.http.pagination import decode_cursor, paginate
@@ -38,6 +40,20 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+
+
+def _snapshot(run: ReportRun) -> dict[str, Any]:
+    """The run as the audit trail records it (its failure reason is masked there)."""
+    return run.model_dump(mode="json")
+
+
+async def _record(
+    session: AsyncSession, actor: Actor, action: str, run: ReportRun, before: dict[str, Any] | None
+) -> None:
+    """Audit a change of a run; a repeat that changed nothing leaves no row."""
+    after = _snapshot(run)
+    if before is None or before != after:
+        await actor.record(session, action, "report_run", run.id, before=before, after=after)
 
 
 def _parse_year(text: str, field: str) -> FinancialYear:
@@ -87,6 +103,7 @@ async def create_report_run(
 ) -> ReportRunPublic:
     """Queue an annual report or an Ombudsman ledger for a financial year."""
     run = await domain.queue_run(session, data.kind, _parse_year(data.year, "year"))
+    await _record(session, actor, "create", run, None)
     response.headers["Location"] = str(request.url_for("get_report_run", run_id=run.id))
     return await _answer(request, session, run)
 
@@ -142,6 +159,7 @@ async def claim_report_run(
     run = await domain.claim_run(session, data.worker, data.lease_seconds)
     if run is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+    await _record(session, actor, "claim", run, None)
     return await _answer(request, session, run)
 
 
@@ -174,9 +192,12 @@ async def put_report_run_file(
     if not FILE_NAME.fullmatch(name):
         raise Invalid("a file name is lower-case letters, digits, dots and dashes", field="name")
     content = await request.body()
-    stored, created = await domain.put_file(session, run_id, name, content_type, content, worker)
-    if not created:
+    stored, upload = await domain.put_file(session, run_id, name, content_type, content, worker)
+    if upload is not domain.Upload.created:
         response.status_code = status.HTTP_200_OK
+    if upload is not domain.Upload.unchanged:
+        file = {"content_type": stored.content_type, "sha256": stored.sha256, "size": stored.size}
+        await actor.record(session, "upload", "report_run", run_id, after={name: file})
     return ReportFilePublic(
         name=stored.name,
         content_type=stored.content_type,
@@ -199,7 +220,10 @@ async def complete_report_run(
     actor: ReporterActor,
 ) -> ReportRunPublic:
     """Mark a run completed once its files are uploaded."""
-    return await _answer(request, session, await domain.complete_run(session, run_id, data.worker))
+    before = _snapshot(await domain.get_run(session, run_id, for_update=True))
+    run = await domain.complete_run(session, run_id, data.worker)
+    await _record(session, actor, "complete", run, before)
+    return await _answer(request, session, run)
 
 
 @router.post(
@@ -215,7 +239,9 @@ async def fail_report_run(
     actor: ReporterActor,
 ) -> ReportRunPublic:
     """Mark a run failed, with the reason."""
+    before = _snapshot(await domain.get_run(session, run_id, for_update=True))
     run = await domain.fail_run(session, run_id, data.worker, data.reason)
+    await _record(session, actor, "fail", run, before)
     return await _answer(request, session, run)
 
 
@@ -228,7 +254,10 @@ async def requeue_report_run(
     run_id: RunId, request: Request, session: SessionDep, actor: BiActor
 ) -> ReportRunPublic:
     """Queue a failed run again."""
-    return await _answer(request, session, await domain.requeue_run(session, run_id))
+    before = _snapshot(await domain.get_run(session, run_id, for_update=True))
+    run = await domain.requeue_run(session, run_id)
+    await _record(session, actor, "requeue", run, before)
+    return await _answer(request, session, run)
 
 
 def _file_response(
