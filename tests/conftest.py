@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -216,9 +216,9 @@ def scratch_database_url(server_url: str) -> Iterator[str]:
     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(scope="session")
-def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
-    """The real app served over HTTP by uvicorn in a thread, on the run's database."""
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app served over HTTP by uvicorn in a thread, with its lifespan; its base URL."""
     import socket
     import threading
     import time
@@ -228,7 +228,6 @@ def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(Settings(database_url=database_url, pool_size=4))
     # As the service itself runs it: uvicorn leaves the process's logging alone (given a
     # config or a level, it would change the loggers of every later test in the session).
     config = uvicorn.Config(
@@ -248,6 +247,15 @@ def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the API did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_api_url(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
+    """The real app served over HTTP by uvicorn in a thread, on the run's database."""
+    with served(create_app(Settings(database_url=database_url, pool_size=4))) as url:
+        yield url
