@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Enum,
     Integer,
     Select,
     String,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import REGCLASS
@@ -466,8 +468,18 @@ async def get_item(
 
 
 _LIST_EQUALITIES = ("service", "team", "kind", "procedure", "status", "enquirer_id")
+
+
+def _as_text(column: Any) -> Any:
+    # An enum column read as its text: the JSON is the same, without turning every value
+    # into its member and back (with dicts built from plain rows, it halves a page's cost).
+    if isinstance(column.type, Enum):
+        return type_coerce(column, String).label(column.name)
+    return column
+
+
 # What a listed item shows, in the order FeedbackPublic has its fields.
-_PUBLIC = tuple(_ITEM.c[name] for name in FeedbackPublic.model_fields)
+_PUBLIC = tuple(_as_text(_ITEM.c[name]) for name in FeedbackPublic.model_fields)
 _JSON = TypeAdapter(dict[str, Any])
 
 
@@ -553,7 +565,9 @@ async def list_items(
     statement, params = list_statement(
         filters, after_id=after_id, limit=limit, today=council_today()
     )
-    return [dict(row) for row in (await db.execute(statement, params)).mappings()]
+    result = await db.execute(statement, params)
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 _READ = select(*_PUBLIC).where(_ITEM.c.id == bindparam("id", type_=_ITEM.c.id.type))
@@ -561,10 +575,11 @@ _READ = select(*_PUBLIC).where(_ITEM.c.id == bindparam("id", type_=_ITEM.c.id.ty
 
 async def read_item(db: AsyncConnection, item_id: int) -> dict[str, Any]:
     """One item as FeedbackPublic's fields, or NotFound: one statement."""
-    row = (await db.execute(_READ, {"id": item_id})).mappings().first()
+    result = await db.execute(_READ, {"id": item_id})
+    row = result.first()
     if row is None:
         raise NotFound(f"no feedback item {item_id}")
-    return dict(row)
+    return dict(zip(result.keys(), row, strict=True))
 
 
 def item_json(item: dict[str, Any]) -> bytes:

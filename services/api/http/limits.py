@@ -210,6 +210,7 @@ def json_bounds(settings: Settings) -> JsonBounds:
 # Everything but brackets and commas, deleted from the text between strings.
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"[]{},")
 _COMMA, _OPEN_ARRAY, _OPEN_OBJECT = ord(","), ord("["), ord("{")
+_SLICE = 1024 * 1024
 
 
 class JsonShape:
@@ -242,6 +243,12 @@ class JsonShape:
 
     def feed(self, chunk: bytes) -> None:
         """Check the next piece of the text; raises a problem (413 or 422) past a bound."""
+        # A body read whole arrives as one piece: measured a slice at a time, the copies
+        # the measure makes stay small.
+        for start in range(0, len(chunk), _SLICE):
+            self._feed(chunk[start : start + _SLICE])
+
+    def _feed(self, chunk: bytes) -> None:
         if not self.lines:
             self._advance(chunk)
             return

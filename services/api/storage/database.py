@@ -101,6 +101,11 @@ class UnitOfWork:
         """Roll back what was not committed and let go of the session the unit made."""
         try:
             await self.rollback()
+        except Exception:
+            # A statement cut off by the request's deadline, or a server gone: the connection
+            # is in no state to be used again, so the pool drops it. The error that brought
+            # the request here is the one reported, not this one.
+            await self.connection.invalidate()
         finally:
             if self.owns_session and self.joined_session is not None:
                 await self.joined_session.close()
