@@ -211,6 +211,11 @@ _SERVICE = ServiceArea.__table__  # type: ignore[attr-defined]
 _TEAM = Team.__table__  # type: ignore[attr-defined]
 _NATURE = Nature.__table__  # type: ignore[attr-defined]
 _PERSON_COLUMNS = tuple(PersonCreate.model_fields)
+# Every column is written by the create statement, so what the payload leaves out takes the
+# model's own default (version 1, no legal hold), as an ORM insert would.
+_ITEM_DEFAULTS = {
+    c.name: c.default.arg for c in _ITEM.columns if c.default is not None and c.default.is_scalar
+}
 
 
 def _next_id(table: Any) -> Any:
@@ -418,15 +423,15 @@ async def create_item(
 
     now = context.now
     row = dict.fromkeys(_ITEM.columns.keys()) | prepared.values
+    for name, default in _ITEM_DEFAULTS.items():
+        if row[name] is None:
+            row[name] = default
     row |= {
         "id": context.item_id,
         "person_id": context.person_id,
-        "version": 1,
         "created_at": now,
         "updated_at": now,
     }
-    if row["legal_hold"] is None:
-        row["legal_hold"] = False
     if context.enquirer_new_id is not None:
         row["enquirer_id"] = context.enquirer_new_id
     item = FeedbackPublic.model_validate(row)
