@@ -207,8 +207,9 @@ _SECRET = "__answers_a_secret__"
 
 
 def read_only(endpoint: EndpointT) -> EndpointT:
-    """Mark a route that sends one statement and writes nothing: it runs without BEGIN and
-    COMMIT, on a connection in autocommit (one statement reads one snapshot)."""
+    """Mark a route that writes nothing and reads what it answers with in one statement: it
+    runs on a connection in autocommit, without BEGIN and COMMIT, since one statement reads
+    one snapshot anyway."""
     setattr(endpoint, _READ_ONLY, True)
     return endpoint
 
