@@ -12,13 +12,19 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from live_server import serving
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.api.main import create_app
 from services.api.settings import PROJECT_ROOT, Settings
-from services.api.storage.database import make_engine, make_sessionmaker
+from services.api.storage.database import (
+    PooledUnits,
+    UnitOfWork,
+    make_engine,
+    make_sessionmaker,
+)
 from services.api.storage.migrate import upgrade
 
 
@@ -136,20 +142,49 @@ def _app(database_url: str, **settings: Any) -> Any:
     return app
 
 
+class UnitsInTestTransaction:
+    """Units of work inside the test's transaction, on its connection and its session.
+
+    Each unit is the session's savepoint: the route's commit releases it, its rollback
+    returns to it, and the test's own rollback at the end undoes everything.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        yield await self.session.connection()
+
+    @asynccontextmanager
+    async def open(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
+        unit = UnitOfWork(await self.session.connection(), session=self.session)
+        try:
+            yield unit
+        finally:
+            await unit.close()
+
+
+def in_test_transaction(app: FastAPI, engine: AsyncEngine, session: AsyncSession) -> FastAPI:
+    """The app, without its lifespan, serving requests inside the test's transaction."""
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.units = UnitsInTestTransaction(session)
+    return app
+
+
+def on_pool(app: FastAPI, engine: AsyncEngine) -> FastAPI:
+    """The app, without its lifespan, on `engine`'s pool: requests commit for real."""
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.units = PooledUnits(engine)
+    return app
+
+
 @pytest.fixture
 async def client(
     session: AsyncSession, engine: AsyncEngine, database_url: str, api_keys: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app over ASGI, its session bound to the test's transaction; an admin key."""
-    app = _app(database_url)
-    app.state.sessionmaker = make_sessionmaker(engine)
-
-    @asynccontextmanager
-    async def the_test_session() -> AsyncIterator[AsyncSession]:
-        # The route's commit releases a savepoint; its rollback returns to it.
-        yield session
-
-    app.state.session_factory = the_test_session
+    """The real app over ASGI, its requests in the test's transaction; an admin key."""
+    app = in_test_transaction(_app(database_url), engine, session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])
@@ -161,12 +196,11 @@ async def client(
 async def committing_client(
     engine: AsyncEngine, database_url: str, api_keys: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app with its own sessions and commits, for tests of concurrent requests.
+    """The real app on a pool of its own and committing, for tests of concurrent requests.
 
     What such a test writes stays in the run's database: it uses its own references.
     """
-    app = _app(database_url)
-    app.state.sessionmaker = app.state.session_factory = make_sessionmaker(engine)
+    app = on_pool(_app(database_url), engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers=bearer(api_keys["admin"])

@@ -90,10 +90,9 @@ def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
     from services.api.domain.calendar import CalendarCache
     from services.api.domain.feedback import recompute_open_items
     from services.api.settings import get_targets
-    from services.api.storage.database import driver_connection
 
     async def work(session: AsyncSession) -> int:
-        calendar = await CalendarCache().get(await driver_connection(session))
+        calendar = await CalendarCache().get(await session.connection())
         return await recompute_open_items(session, calendar, get_targets())
 
     moved = _in_transaction(_database_url(settings), work)

@@ -34,7 +34,7 @@ from services.api.http.security import RoleGuard
 from services.api.http.transactions import purge_expired
 from services.api.rules.working_calendar import bank_holidays
 from services.api.settings import Settings, get_fingerprint_secret, get_settings
-from services.api.storage.database import make_engine, make_pool, make_sessionmaker, pooled_work
+from services.api.storage.database import PooledUnits, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -124,15 +124,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.pool_size,
             pool_timeout=settings.pool_timeout_seconds,
         )
+        # One pool for everything: requests' units of work, readiness, metrics, the purger.
+        # It opens no connection at start, so the app starts (not ready) while its database
+        # is away.
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.session_factory = app.state.sessionmaker
+        app.state.units = PooledUnits(engine)
         # The bank holidays take a second to compute: at start, not in the first request.
         bank_holidays()
         # A fingerprint secret that cannot be read or made stops the start, not every create.
         get_fingerprint_secret()
-        pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
-        app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
         # What is loaded by now lives as long as the process: the collector need not walk
         # it again in every full collection (about 170k objects, 100 ms each time).
         gc.collect()
@@ -144,7 +145,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             purger.cancel()
-            await pool.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # 10,000 items of a few kilobytes each.
     max_bulk_bytes: int = 64 * 1024 * 1024
+    # A body must arrive within this (408 otherwise); a streamed one (bulk import), each
+    # piece within this of the one before.
+    body_read_seconds: float = Field(default=10.0, gt=0)
+    # Every JSON body, and every NDJSON line, is measured against these before it is parsed:
+    # nesting (422), members of one array or object and bytes of one string (413).
+    max_json_depth: int = Field(default=32, ge=1)
+    max_json_members: int = Field(default=10_000, ge=1)
+    max_json_string_bytes: int = Field(default=100_000, ge=1)
     # Past each limit the caller gets a problem+json 503 with Retry-After.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)

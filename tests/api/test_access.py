@@ -456,9 +456,11 @@ def test_the_first_admin_key_comes_from_the_cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from conftest import on_pool
+
     from services.api import cli
     from services.api.settings import get_settings
-    from services.api.storage.database import make_engine, make_sessionmaker
+    from services.api.storage.database import make_engine
     from services.api.storage.migrate import upgrade
 
     url = scratch_database_url
@@ -475,9 +477,8 @@ def test_the_first_admin_key_comes_from_the_cli(
     assert key.startswith("cfk_")
 
     async def ask() -> tuple[int, int, list[str]]:
-        app = create_app(Settings(database_url=url))
         engine = make_engine(url, pool_size=1)
-        app.state.sessionmaker = app.state.session_factory = make_sessionmaker(engine)
+        app = on_pool(create_app(Settings(database_url=url)), engine)
         try:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -14,14 +14,13 @@ from services.api.domain.feedback import (
 )
 from services.api.models.enums import FeedbackKind
 from services.api.models.feedback import FeedbackPage, FeedbackPublic
-from services.api.storage.database import driver_connection
 
 
 @pytest.mark.parametrize("kind", list(FeedbackKind))
 async def test_a_page_from_rows_is_the_json_feedback_page_gives(
     session: AsyncSession, kind: FeedbackKind
 ) -> None:
-    db = await driver_connection(session)
+    db = await session.connection()
     rows = await list_items(db, FeedbackFilters(kind=kind), after_id=None, limit=100)
     assert rows, f"the demo council holds no {kind.value}"
     next_url = "http://testserver/v1/feedback?cursor=abc"
@@ -36,7 +35,7 @@ async def test_a_page_from_rows_is_the_json_feedback_page_gives(
 async def test_an_item_from_its_row_is_the_json_feedback_public_gives(
     session: AsyncSession, kind: FeedbackKind
 ) -> None:
-    db = await driver_connection(session)
+    db = await session.connection()
     for listed in await list_items(db, FeedbackFilters(kind=kind), after_id=None, limit=20):
         row = await read_item(db, listed["id"])
         assert row == listed

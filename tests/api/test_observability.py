@@ -8,13 +8,12 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy.exc
-from conftest import bearer
+from conftest import bearer, in_test_transaction
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
@@ -52,14 +51,7 @@ def app(engine: AsyncEngine, database_url: str, session: AsyncSession) -> FastAP
     """The real app, its requests in the test's rolled-back transaction."""
     settings = Settings(database_url=database_url)
     app = observed(create_app(settings), settings)
-    app.state.sessionmaker = make_sessionmaker(engine)
-
-    @asynccontextmanager
-    async def the_test_session() -> AsyncIterator[AsyncSession]:
-        yield session
-
-    app.state.session_factory = the_test_session
-    return app
+    return in_test_transaction(app, engine, session)
 
 
 @pytest.fixture

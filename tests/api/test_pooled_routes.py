@@ -1,4 +1,4 @@
-"""Create and read by id as a served app runs them: on its asyncpg pool, not a test session.
+"""Create, read by id and list as a served app runs them: on its own pool, committing.
 
 What these write is committed to the run's database, so they use references of their own
 and a received date outside the demo's report years.

@@ -21,7 +21,6 @@ from services.api.models.access import ApiKeyCreate, Role
 from services.api.models.escalations import EscalationCreate, RemedyCreate
 from services.api.models.feedback import FeedbackCreate
 from services.api.settings import get_targets
-from services.api.storage.database import driver_connection
 
 _ITEM = TypeAdapter(FeedbackCreate)
 _ESCALATION = TypeAdapter(EscalationCreate)
@@ -65,7 +64,7 @@ async def demo_keys(session: AsyncSession) -> dict[str, str]:
 async def load_demo(session: AsyncSession) -> DemoLoaded:
     """Load the demo profile and cases through the same rules as the API; safe to run twice."""
     await load_profile(session, DEMO_PROFILE)
-    db = await driver_connection(session)
+    db = await session.connection()
     calendar = await CalendarCache().get(db)
     targets = get_targets()
     created = held = otherwise = escalations = remedies = 0

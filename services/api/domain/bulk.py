@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 import ijson
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Enum
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ARRAY, Enum, Integer, String, bindparam, cast, func, select, true
+from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.api.domain.audit import Actor
 from services.api.domain.feedback import AnyFeedbackCreate, prepare_item
@@ -89,108 +89,97 @@ def _item_values(values: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(map(values.get, _ITEM_VALUES))
 
 
-class _Database:
-    """The request's own connection, inside its transaction, spoken to directly: COPY for
-    the rows and one query per chunk for what is already held. Driver errors are raised as
-    SQLAlchemy's, so they answer as any other database error does (409 for a lost race,
-    503 for a lost connection)."""
+_ITEM = FeedbackItem.__table__  # type: ignore[attr-defined]
+_PERSON = Person.__table__  # type: ignore[attr-defined]
+_pairs = (
+    func.unnest(bindparam("sources", type_=ARRAY(String)), bindparam("refs", type_=ARRAY(String)))
+    .table_valued("source_system", "external_ref")
+    .render_derived(name="k")
+)
+# One probe of the unique index per pair (LATERAL: never a scan of the table, whatever the
+# planner's statistics say).
+_found = (
+    select(_ITEM.c.id, _ITEM.c.request_fingerprint)
+    .where(
+        _ITEM.c.source_system == _pairs.c.source_system,
+        _ITEM.c.external_ref == _pairs.c.external_ref,
+    )
+    .limit(1)
+    .lateral("i")
+)
+_HELD = select(
+    _pairs.c.source_system, _pairs.c.external_ref, _found.c.id, _found.c.request_fingerprint
+).select_from(_pairs.join(_found, true()))
+_PEOPLE_HELD = select(_PERSON.c.id).where(
+    _PERSON.c.id == func.any(bindparam("ids", type_=ARRAY(Integer)))
+)
 
-    def __init__(self, adapted: Any) -> None:
-        self._adapted = adapted
-        self._driver = adapted.driver_connection
-        self._sequences: tuple[str, str] | None = None
+
+def _draw(table: Any, count: str) -> Any:
+    sequence = cast(func.pg_get_serial_sequence(table.name, "id"), REGCLASS)
+    return (
+        select(func.array_agg(func.nextval(sequence)))
+        .select_from(func.generate_series(1, bindparam(count, type_=Integer)))
+        .scalar_subquery()
+    )
+
+
+# Ids for new people and items, taken from their sequences in one round trip.
+_NEW_IDS = select(_draw(_PERSON, "people"), _draw(_ITEM, "items"))
+
+
+class _Database:
+    """The request's own connection, inside its transaction: Core statements for what is
+    already held and for new ids, and the driver's COPY for the rows.
+
+    COPY has no SQLAlchemy form; it goes to the driver's connection under the pooled one
+    (`driver_connection`, public), inside the transaction SQLAlchemy began. A driver error
+    there is answered as the driver's errors always are (409 for a lost race, 503 for a
+    lost connection); a connection lost under it is invalidated, so the pool drops it.
+    """
+
+    def __init__(self, connection: AsyncConnection, driver: Any) -> None:
+        self._connection = connection
+        self._driver = driver
 
     @classmethod
-    async def of(cls, session: AsyncSession) -> _Database:
-        """The session's connection; the same transaction, not a second one."""
-        connection = await session.connection()
-        return cls((await connection.get_raw_connection()).dbapi_connection)
-
-    async def _run(self, statement: str, call: Any) -> Any:
-        try:
-            return await call
-        except Exception as error:
-            raise self._translated(statement, error) from error
-
-    def _translated(self, statement: str, error: Exception) -> Exception:
-        dbapi = self._adapted.dbapi
-        try:
-            # The dialect's own translation of driver errors into DB-API ones.
-            self._adapted._handle_exception(error)
-        except dbapi.Error as translated:
-            wrapped: Exception = DBAPIError.instance(
-                statement,
-                None,
-                translated,
-                dbapi.Error,
-                connection_invalidated=self._driver.is_closed(),
-            )
-            return wrapped
-        except Exception as other:
-            return other
-        return error  # pragma: no cover - _handle_exception always raises
+    async def of(cls, connection: AsyncConnection) -> _Database:
+        """The request's connection; the same transaction, not a second one."""
+        # A statement through SQLAlchemy first: its driver begins the transaction lazily,
+        # with the first statement, and COPY must not run before it.
+        await connection.execute(select(1))
+        driver = (await connection.get_raw_connection()).driver_connection
+        if driver is None or not driver.is_in_transaction():
+            raise RuntimeError("bulk import needs its connection inside a transaction")
+        return cls(connection, driver)
 
     async def held(
         self, sources: list[str], refs: list[str]
     ) -> dict[tuple[str, str], tuple[int, str]]:
         """Items already held for these (source, reference) pairs: id and fingerprint."""
-        rows = await self._run(
-            "held",
-            self._driver.fetch(
-                # One probe of the unique index per pair (LATERAL: never a scan of the table,
-                # whatever the planner's statistics say).
-                "SELECT i.source_system, i.external_ref, i.id, i.request_fingerprint"
-                " FROM unnest($1::text[], $2::text[]) AS k(source_system, external_ref),"
-                " LATERAL (SELECT source_system, external_ref, id, request_fingerprint"
-                "  FROM feedback_item"
-                "  WHERE source_system = k.source_system AND external_ref = k.external_ref"
-                "  LIMIT 1) AS i",
-                sources,
-                refs,
-            ),
-        )
+        rows = await self._connection.execute(_HELD, {"sources": sources, "refs": refs})
         return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
     async def people_held(self, ids: Iterable[int]) -> set[int]:
-        rows = await self._run(
-            "people",
-            self._driver.fetch("SELECT id FROM person WHERE id = ANY($1::integer[])", list(ids)),
-        )
-        return {r[0] for r in rows}
+        rows = await self._connection.execute(_PEOPLE_HELD, {"ids": list(ids)})
+        return set(rows.scalars())
 
     async def new_ids(self, people: int, items: int) -> tuple[list[int], list[int]]:
         """Ids for new people and items, taken from their sequences in one round trip."""
-        if self._sequences is None:
-            found = await self._run(
-                "sequences",
-                self._driver.fetchrow(
-                    "SELECT pg_get_serial_sequence('person', 'id'),"
-                    " pg_get_serial_sequence('feedback_item', 'id')"
-                ),
-            )
-            self._sequences = (found[0], found[1])
-        person_sequence, item_sequence = self._sequences
-        row = await self._run(
-            "ids",
-            self._driver.fetchrow(
-                "SELECT ARRAY(SELECT nextval($1::regclass) FROM generate_series(1, $2)),"
-                " ARRAY(SELECT nextval($3::regclass) FROM generate_series(1, $4))",
-                person_sequence,
-                people,
-                item_sequence,
-                items,
-            ),
-        )
-        return sorted(row[0]), sorted(row[1])
+        row = (await self._connection.execute(_NEW_IDS, {"people": people, "items": items})).one()
+        return sorted(row[0] or ()), sorted(row[1] or ())
 
     async def copy(
         self, table: str, columns: Sequence[str], records: list[tuple[Any, ...]]
     ) -> None:
-        if records:
-            await self._run(
-                f"COPY {table}",
-                self._driver.copy_records_to_table(table, records=records, columns=columns),
-            )
+        if not records:
+            return
+        try:
+            await self._driver.copy_records_to_table(table, records=records, columns=columns)
+        except BaseException:
+            if self._driver.is_closed():
+                await self._connection.invalidate()
+            raise
 
 
 class _Row(NamedTuple):
@@ -475,9 +464,8 @@ async def import_items(
     """Check and write every row, under the actor's source system; raise Invalid listing
     every failing row if any fails."""
     index = await load_reference_index(session)
-    importer = _Importer(
-        await _Database.of(session), index, IndexedCalendar(calendar), targets, actor
-    )
+    database = await _Database.of(await session.connection())
+    importer = _Importer(database, index, IndexedCalendar(calendar), targets, actor)
     chunk: list[_Row] = []
     try:
         async for batch in rows:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-import asyncpg
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
 
+from services.api.models import NonWorkingDay
 from services.api.rules.clock import WorkingCalendar
 from services.api.rules.working_calendar import bank_holidays
+
+_DAYS = select(col(NonWorkingDay.day))
 
 
 class CalendarCache:
@@ -19,11 +23,11 @@ class CalendarCache:
         self._calendar: WorkingCalendar | None = None
         self._loaded_at = 0.0
 
-    async def get(self, db: asyncpg.Connection[Any]) -> WorkingCalendar:
+    async def get(self, db: AsyncConnection) -> WorkingCalendar:
         """The calendar, reloaded from the database when older than the TTL."""
         now = time.monotonic()
         if self._calendar is None or now - self._loaded_at > self.ttl_seconds:
-            days = [row["day"] for row in await db.fetch("SELECT day FROM non_working_day")]
+            days = (await db.execute(_DAYS)).scalars().all()
             self._calendar = WorkingCalendar(bank_holidays() | frozenset(days))
             self._loaded_at = now
         return self._calendar

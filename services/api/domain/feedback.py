@@ -7,14 +7,37 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import Enum
 from functools import cache
 from typing import Any
 
-import asyncpg
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Date,
+    Enum,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from services.api.domain.audit import Actor, changed_fields
@@ -22,7 +45,15 @@ from services.api.domain.fingerprints import request_fingerprint
 from services.api.domain.reference import check_placement
 from services.api.domain.versions import check_version
 from services.api.errors import Conflict, Invalid, NotFound
-from services.api.models import FeedbackEvent, FeedbackItem
+from services.api.models import (
+    AuditEvent,
+    FeedbackEvent,
+    FeedbackItem,
+    Nature,
+    Person,
+    ServiceArea,
+    Team,
+)
 from services.api.models.base import council_today
 from services.api.models.enums import (
     ComplaintProcedure,
@@ -175,93 +206,159 @@ def prepare_item(
     return PreparedItem(values, events, digest)
 
 
+_ITEM = FeedbackItem.__table__  # type: ignore[attr-defined]
+_PERSON = Person.__table__  # type: ignore[attr-defined]
+_EVENT = FeedbackEvent.__table__  # type: ignore[attr-defined]
+_AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+_SERVICE = ServiceArea.__table__  # type: ignore[attr-defined]
+_TEAM = Team.__table__  # type: ignore[attr-defined]
+_NATURE = Nature.__table__  # type: ignore[attr-defined]
+_PERSON_COLUMNS = tuple(PersonCreate.model_fields)
+# Every column is written by the create statement, so what the payload leaves out takes the
+# model's own default (version 1, no legal hold), as an ORM insert would.
+_ITEM_DEFAULTS = {
+    c.name: c.default.arg for c in _ITEM.columns if c.default is not None and c.default.is_scalar
+}
+
+
+def _next_id(table: Any) -> Any:
+    return func.nextval(cast(func.pg_get_serial_sequence(table.name, "id"), REGCLASS))
+
+
+def _flag(name: str) -> Any:
+    return bindparam(name, type_=Boolean)
+
+
 # One round trip gathers what creating an item needs to know: the transaction's time (the
 # database's now(), so created_at is what a default would have given), ids drawn ahead so the
 # whole row is known before it is written, placement facts, a held item and the enquirer.
-_CREATE_CONTEXT = """
-SELECT now() AS now,
-       nextval('feedback_item_id_seq') AS item_id,
-       CASE WHEN $6 THEN nextval('person_id_seq') END AS person_id,
-       CASE WHEN $7 THEN nextval('person_id_seq') END AS enquirer_new_id,
-       s.complaint_procedure,
-       t.service AS team_service, t.active_from, t.active_to,
-       n.code IS NOT NULL AS nature_known,
-       held.id AS held_id,
-       $8::integer IS NULL OR EXISTS (SELECT FROM person WHERE id = $8) AS enquirer_known
-FROM (VALUES (1)) AS one (x)
-LEFT JOIN service_area AS s ON s.code = $1
-LEFT JOIN team AS t ON t.code = $2
-LEFT JOIN nature AS n ON n.service = s.code AND n.code = $3
-LEFT JOIN feedback_item AS held ON held.source_system = $4 AND held.external_ref = $5
-"""
+_held = _ITEM.alias("held")
+_CREATE_CONTEXT = select(
+    func.now().label("now"),
+    _next_id(_ITEM).label("item_id"),
+    case((_flag("new_person"), _next_id(_PERSON))).label("person_id"),
+    case((_flag("new_enquirer"), _next_id(_PERSON))).label("enquirer_new_id"),
+    _SERVICE.c.complaint_procedure,
+    _TEAM.c.service.label("team_service"),
+    _TEAM.c.active_from,
+    _TEAM.c.active_to,
+    _NATURE.c.code.is_not(None).label("nature_known"),
+    _held.c.id.label("held_id"),
+    or_(
+        bindparam("enquirer_id", type_=Integer).is_(None),
+        exists().where(_PERSON.c.id == bindparam("enquirer_id", type_=Integer)),
+    ).label("enquirer_known"),
+).select_from(
+    select(literal(1).label("x"))
+    .subquery("one")
+    .outerjoin(_SERVICE, _SERVICE.c.code == bindparam("service", type_=String))
+    .outerjoin(_TEAM, _TEAM.c.code == bindparam("team", type_=String))
+    .outerjoin(
+        _NATURE,
+        and_(
+            _NATURE.c.service == _SERVICE.c.code,
+            _NATURE.c.code == bindparam("nature", type_=String),
+        ),
+    )
+    .outerjoin(
+        _held,
+        and_(
+            _held.c.source_system == bindparam("source_system", type_=String),
+            _held.c.external_ref == bindparam("external_ref", type_=String),
+        ),
+    )
+)
 
-_PERSON_COLUMNS = ("name", "email", "phone", "address")
 
-
-@cache
-def _item_columns() -> tuple[str, ...]:
-    return tuple(column.name for column in FeedbackItem.__table__.columns)  # type: ignore[attr-defined]
-
-
-def _person_insert(alias: str, first: int, id_name: str, condition: str) -> str:
-    names = ", ".join(_PERSON_COLUMNS)
-    values = ", ".join(f"${first + i}::text" for i in range(len(_PERSON_COLUMNS)))
+def _person_insert(name: str, id_column: Any, condition: Any) -> Any:
+    """A person row named by bind parameters `<name>_<field>`, with the id the item took."""
+    values = [bindparam(f"{name}_{c}", type_=_PERSON.c[c].type) for c in _PERSON_COLUMNS]
     return (
-        f"{alias} AS (INSERT INTO person (id, {names}) "
-        f"SELECT item.{id_name}, {values} FROM item WHERE {condition})"
+        insert(_PERSON)
+        .from_select(["id", *_PERSON_COLUMNS], select(id_column, *values).where(condition))
+        .cte(f"{name}_row")
     )
 
 
 @cache
-def _create_statement(audited: bool) -> str:
-    """Item, people, events and audit row in one statement, all or nothing.
+def _create_statement(audited: bool) -> Any:
+    """Item, people, events and audit row in one statement, all or nothing; every column of
+    the item a bind parameter of its own name.
 
     A concurrent create of the same source and reference makes the item insert do nothing,
     and with it every insert that reads from it.
     """
-    columns = _item_columns()
-    n = len(columns)
-    placeholders = ", ".join(f"${i}" for i in range(1, n + 1))
-    parts = [
-        f"item AS (INSERT INTO feedback_item ({', '.join(columns)}) VALUES ({placeholders}) "
-        "ON CONFLICT (source_system, external_ref) DO NOTHING "
-        "RETURNING id, person_id, enquirer_id)",
-        _person_insert("person_row", n + 1, "person_id", "item.person_id IS NOT NULL"),
-        # The enquirer may be a person already held, named by enquirer_id.
-        _person_insert("enquirer_row", n + 5, "enquirer_id", f"${n + 12}::boolean"),
-        "events AS (INSERT INTO feedback_event (item_id, type, occurred_on, actor) "
-        f"SELECT item.id, e.type, e.day, ${n + 9}::text FROM item, "
-        f"unnest(${n + 10}::text[], ${n + 11}::date[]) AS e (type, day))",
-    ]
-    if audited:
-        parts.append(
-            "audit AS (INSERT INTO audit_event "
-            "(key_name, role, request_id, action, resource_type, resource_id, changes) "
-            f"SELECT a.key_name, a.role, a.request_id, 'create', 'feedback_item', "
-            "item.id::text, a.changes FROM item, "
-            f"jsonb_to_record(${n + 13}::jsonb) AS a "
-            "(key_name text, role text, request_id text, changes jsonb))"
+    item = (
+        upsert(_ITEM)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in _ITEM.columns})
+        .on_conflict_do_nothing(index_elements=[_ITEM.c.source_system, _ITEM.c.external_ref])
+        .returning(_ITEM.c.id, _ITEM.c.person_id, _ITEM.c.enquirer_id)
+        .cte("item")
+    )
+    people = _person_insert("person", item.c.person_id, item.c.person_id.is_not(None))
+    # The enquirer may be a person already held, named by enquirer_id.
+    enquirer = _person_insert("enquirer", item.c.enquirer_id, _flag("new_enquirer"))
+    events = (
+        func.unnest(
+            bindparam("event_types", type_=ARRAY(String)),
+            bindparam("event_days", type_=ARRAY(Date)),
         )
-    return "WITH " + ",\n".join(parts) + "\nSELECT count(*) FROM item"
+        .table_valued("type", "day")
+        .render_derived(name="e")
+    )
+    written_events = (
+        insert(_EVENT)
+        .from_select(
+            ["item_id", "type", "occurred_on", "actor"],
+            select(
+                item.c.id, events.c.type, events.c.day, bindparam("actor", type_=String)
+            ).select_from(item.join(events, true())),
+        )
+        .cte("events")
+    )
+    ctes = [people, enquirer, written_events]
+    if audited:
+        ctes.append(
+            insert(_AUDIT)
+            .from_select(
+                [
+                    "key_name",
+                    "role",
+                    "request_id",
+                    "action",
+                    "resource_type",
+                    "resource_id",
+                    "changes",
+                ],
+                select(
+                    bindparam("audit_key_name", type_=String),
+                    bindparam("audit_role", type_=String),
+                    bindparam("audit_request_id", type_=String),
+                    literal("create"),
+                    literal("feedback_item"),
+                    cast(item.c.id, String),
+                    bindparam("audit_changes", type_=_AUDIT.c.changes.type),
+                ).select_from(item),
+            )
+            .cte("audit")
+        )
+    return select(func.count()).select_from(item).add_cte(*ctes)
 
 
-def _person_values(person: PersonCreate | None) -> list[str | None]:
-    if person is None:
-        return [None] * len(_PERSON_COLUMNS)
-    return [getattr(person, name) for name in _PERSON_COLUMNS]
+def _person_values(name: str, person: PersonCreate | None) -> dict[str, str | None]:
+    return {f"{name}_{c}": None if person is None else getattr(person, c) for c in _PERSON_COLUMNS}
 
 
-@cache
-def _held_statement() -> str:
-    columns = ", ".join(_item_columns())
-    return f"SELECT {columns} FROM feedback_item WHERE source_system = $1 AND external_ref = $2"
+_HELD = select(*_ITEM.columns).where(
+    _ITEM.c.source_system == bindparam("source_system"),
+    _ITEM.c.external_ref == bindparam("external_ref"),
+)
 
 
-async def _held_item(
-    db: asyncpg.Connection[Any], source: str, ref: str, digest: str
-) -> FeedbackPublic:
-    held = await db.fetchrow(_held_statement(), source, ref)
-    assert held is not None
+async def _held_item(db: AsyncConnection, source: str, ref: str, digest: str) -> FeedbackPublic:
+    held = (
+        (await db.execute(_HELD, {"source_system": source, "external_ref": ref})).mappings().one()
+    )
     if held["request_fingerprint"] != digest:
         # Neither the item's id nor anything else of it: only that the reference is taken.
         raise Conflict(
@@ -271,7 +368,7 @@ async def _held_item(
 
 
 async def create_item(
-    db: asyncpg.Connection[Any],
+    db: AsyncConnection,
     payload: AnyFeedbackCreate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
@@ -290,78 +387,77 @@ async def create_item(
     nature = payload.nature if isinstance(payload, ComplaintCreate) else None
     enquiry = payload if isinstance(payload, MemberEnquiryCreate) else None
     enquirer = enquiry.enquirer if enquiry is not None else None
-    context = await db.fetchrow(
-        _CREATE_CONTEXT,
-        payload.service,
-        payload.team,
-        nature,
-        source,
-        payload.external_ref,
-        payload.person is not None,
-        enquirer is not None,
-        enquiry.enquirer_id if enquiry is not None else None,
-    )
-    assert context is not None
-    if context["complaint_procedure"] is None:
+    context = (
+        await db.execute(
+            _CREATE_CONTEXT,
+            {
+                "service": payload.service,
+                "team": payload.team,
+                "nature": nature,
+                "source_system": source,
+                "external_ref": payload.external_ref,
+                "new_person": payload.person is not None,
+                "new_enquirer": enquirer is not None,
+                "enquirer_id": enquiry.enquirer_id if enquiry is not None else None,
+            },
+        )
+    ).one()
+    if context.complaint_procedure is None:
         raise Invalid(f"unknown service area `{payload.service}`", field="service")
-    team_service = context["team_service"]
+    team_service = context.team_service
     placement = judge_placement(
         payload.service,
         payload.team,
         payload.received_on,
         nature,
-        procedure=ComplaintProcedure(context["complaint_procedure"]),
+        procedure=ComplaintProcedure(context.complaint_procedure),
         team_row=None
         if team_service is None
-        else (team_service, context["active_from"], context["active_to"]),
-        nature_known=context["nature_known"],
+        else (team_service, context.active_from, context.active_to),
+        nature_known=context.nature_known,
     )
     if enquiry is not None:
         if (enquiry.enquirer is None) == (enquiry.enquirer_id is None):
             raise Invalid("give the enquirer or an enquirer_id, not both", field="enquirer")
-        if not context["enquirer_known"]:
+        if not context.enquirer_known:
             raise Invalid(f"no person {enquiry.enquirer_id}", field="enquirer_id")
     prepared = prepare_item(payload, placement, calendar, targets)
-    if context["held_id"] is not None:
+    if context.held_id is not None:
         held = await _held_item(db, source, payload.external_ref, prepared.fingerprint)
         return held, False
 
-    now = context["now"]
-    row = dict.fromkeys(_item_columns()) | prepared.values
+    now = context.now
+    row = dict.fromkeys(_ITEM.columns.keys()) | prepared.values
+    for name, default in _ITEM_DEFAULTS.items():
+        if row[name] is None:
+            row[name] = default
     row |= {
-        "id": context["item_id"],
-        "person_id": context["person_id"],
-        "version": 1,
+        "id": context.item_id,
+        "person_id": context.person_id,
         "created_at": now,
         "updated_at": now,
     }
-    if row["legal_hold"] is None:
-        row["legal_hold"] = False
-    if context["enquirer_new_id"] is not None:
-        row["enquirer_id"] = context["enquirer_new_id"]
+    if context.enquirer_new_id is not None:
+        row["enquirer_id"] = context.enquirer_new_id
     item = FeedbackPublic.model_validate(row)
-    audit = None
-    if recorded_by is not None:
-        audit = json.dumps(
-            {
-                "key_name": recorded_by.name,
-                "role": recorded_by.role.value,
-                "request_id": recorded_by.request_id,
-                "changes": changed_fields(None, item.model_dump(mode="json")),
-            }
-        )
     events = prepared.events
-    written = await db.fetchval(
-        _create_statement(recorded_by is not None),
-        *[row[name] for name in _item_columns()],
-        *_person_values(payload.person),
-        *_person_values(enquirer),
-        source,
-        [e.type.value for e in events],
-        [e.occurred_on for e in events],
-        enquirer is not None,
-        *([audit] if audit is not None else []),
-    )
+    params = {
+        **row,
+        **_person_values("person", payload.person),
+        **_person_values("enquirer", enquirer),
+        "actor": source,
+        "event_types": [e.type.value for e in events],
+        "event_days": [e.occurred_on for e in events],
+        "new_enquirer": enquirer is not None,
+    }
+    if recorded_by is not None:
+        params |= {
+            "audit_key_name": recorded_by.name,
+            "audit_role": recorded_by.role.value,
+            "audit_request_id": recorded_by.request_id,
+            "audit_changes": changed_fields(None, item.model_dump(mode="json")),
+        }
+    written = (await db.execute(_create_statement(recorded_by is not None), params)).scalar_one()
     if not written:
         # Another request created the same source and reference since the first query.
         held = await _held_item(db, source, payload.external_ref, prepared.fingerprint)
@@ -380,69 +476,118 @@ async def get_item(
 
 
 _LIST_EQUALITIES = ("service", "team", "kind", "procedure", "status", "enquirer_id")
+
+
+def _as_text(column: Any) -> Any:
+    # An enum column read as its text: the JSON is the same, without turning every value
+    # into its member and back (with dicts built from plain rows, it halves a page's cost).
+    if isinstance(column.type, Enum):
+        return type_coerce(column, String).label(column.name)
+    return column
+
+
 # What a listed item shows, in the order FeedbackPublic has its fields.
-_PUBLIC_COLUMNS = tuple(FeedbackPublic.model_fields)
+_PUBLIC = tuple(_as_text(_ITEM.c[name]) for name in FeedbackPublic.model_fields)
 _JSON = TypeAdapter(dict[str, Any])
+
+
+def _list_shape(filters: FeedbackFilters, after_id: int | None) -> tuple[str, ...]:
+    """Which conditions a list needs: the statement is built once for each such set."""
+    shape = [name for name in _LIST_EQUALITIES if getattr(filters, name) is not None]
+    if after_id is not None:
+        shape.append("after_id")
+    for name in ("financial_year", "due_before", "updated_since"):
+        if getattr(filters, name) is not None:
+            shape.append(name)
+    if filters.overdue is not None:
+        shape.append("overdue" if filters.overdue else "not_overdue")
+    return tuple(shape)
+
+
+@cache
+def _list_select(shape: tuple[str, ...]) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    for name in shape:
+        if name in _LIST_EQUALITIES:
+            conditions.append(_ITEM.c[name] == bindparam(name, type_=_ITEM.c[name].type))
+        elif name == "after_id":
+            conditions.append(_ITEM.c.id > bindparam("after_id", type_=_ITEM.c.id.type))
+        elif name == "financial_year":
+            conditions.append(
+                _ITEM.c.received_on.between(
+                    bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
+                )
+            )
+        elif name == "due_before":
+            conditions.append(_ITEM.c.due_on < bindparam("due_before", type_=Date))
+        elif name == "updated_since":
+            conditions.append(_ITEM.c.updated_at >= bindparam("updated_since"))
+        else:
+            overdue = and_(
+                _ITEM.c.status == ItemStatus.open.value,
+                _ITEM.c.due_on < bindparam("today", type_=Date),
+            )
+            # As written, NOT keeps out open items without a due date, as the filter always has.
+            conditions.append(overdue if name == "overdue" else not_(overdue))
+    return (
+        select(*_PUBLIC)
+        .where(*conditions)
+        .order_by(_ITEM.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def list_statement(
     filters: FeedbackFilters, *, after_id: int | None, limit: int, today: date
-) -> tuple[str, list[Any]]:
-    """The list query for the filters given, and its arguments.
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The list query for the filters given, and its parameters.
 
-    The text depends only on which filters are set, so each combination is prepared once
-    per connection and its values are always parameters.
+    The statement depends only on which filters are set: it is built and compiled once for
+    each combination (and prepared once per connection), its values always parameters.
     """
-    conditions: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value.value if isinstance(value, Enum) else value)
-        return f"${len(args)}"
-
-    if after_id is not None:
-        conditions.append(f"id > {arg(after_id)}")
+    shape = _list_shape(filters, after_id)
+    params: dict[str, Any] = {"limit": limit + 1}
     for name in _LIST_EQUALITIES:
         value = getattr(filters, name)
         if value is not None:
-            conditions.append(f"{name} = {arg(value)}")
+            params[name] = value
+    if after_id is not None:
+        params["after_id"] = after_id
     if filters.financial_year is not None:
-        fy = filters.financial_year
-        conditions.append(f"received_on BETWEEN {arg(fy.first_day)} AND {arg(fy.last_day)}")
+        params["first_day"] = filters.financial_year.first_day
+        params["last_day"] = filters.financial_year.last_day
     if filters.due_before is not None:
-        conditions.append(f"due_on < {arg(filters.due_before)}")
+        params["due_before"] = filters.due_before
     if filters.updated_since is not None:
-        conditions.append(f"updated_at >= {arg(filters.updated_since)}")
+        params["updated_since"] = filters.updated_since
     if filters.overdue is not None:
-        overdue = f"(status = {arg(ItemStatus.open)} AND due_on < {arg(today)})"
-        # As written, NOT keeps out open items without a due date, as the filter always has.
-        conditions.append(overdue if filters.overdue else f"NOT {overdue}")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    text = (
-        f"SELECT {', '.join(_PUBLIC_COLUMNS)} FROM feedback_item{where} "
-        f"ORDER BY id LIMIT {arg(limit + 1)}"
-    )
-    return text, args
+        params["today"] = today
+    return _list_select(shape), params
 
 
 async def list_items(
-    db: asyncpg.Connection[Any], filters: FeedbackFilters, *, after_id: int | None, limit: int
+    db: AsyncConnection, filters: FeedbackFilters, *, after_id: int | None, limit: int
 ) -> list[dict[str, Any]]:
     """One page of items in id order, as FeedbackPublic's fields; fetches one extra row to
     tell whether another page exists."""
-    text, args = list_statement(filters, after_id=after_id, limit=limit, today=council_today())
-    return [dict(row) for row in await db.fetch(text, *args)]
+    statement, params = list_statement(
+        filters, after_id=after_id, limit=limit, today=council_today()
+    )
+    result = await db.execute(statement, params)
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
-_READ = f"SELECT {', '.join(_PUBLIC_COLUMNS)} FROM feedback_item WHERE id = $1"
+_READ = select(*_PUBLIC).where(_ITEM.c.id == bindparam("id", type_=_ITEM.c.id.type))
 
 
-async def read_item(db: asyncpg.Connection[Any], item_id: int) -> dict[str, Any]:
-    """One item as FeedbackPublic's fields, or NotFound: one prepared statement."""
-    row = await db.fetchrow(_READ, item_id)
+async def read_item(db: AsyncConnection, item_id: int) -> dict[str, Any]:
+    """One item as FeedbackPublic's fields, or NotFound: one statement."""
+    result = await db.execute(_READ, {"id": item_id})
+    row = result.first()
     if row is None:
         raise NotFound(f"no feedback item {item_id}")
-    return dict(row)
+    return dict(zip(result.keys(), row, strict=True))
 
 
 def item_json(item: dict[str, Any]) -> bytes:

@@ -43,7 +43,7 @@ CalendarCacheDep = Annotated[CalendarCache, Depends(get_calendar_cache)]
 
 async def get_calendar(request: Request, cache: CalendarCacheDep) -> WorkingCalendar:
     """The working calendar in force."""
-    return await cache.get(await get_work(request).driver())
+    return await cache.get(get_work(request).connection)
 
 
 CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]

@@ -9,13 +9,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
 
 from services.api.domain.access import hash_key
 from services.api.domain.audit import Actor
 from services.api.errors import ProblemError
-from services.api.models.access import Role
-from services.api.storage.database import get_work
+from services.api.models.access import ApiKey, Role
 
 
 class Unauthorized(ProblemError):
@@ -33,60 +37,92 @@ bearer = HTTPBearer(
 )
 
 
-# Every request runs this: a prepared statement on the driver, not an ORM query.
-_KEY_LOOKUP = (
-    "SELECT id, name, role, member_person_id, source_system, revoked_at, expires_at "
-    "FROM api_key WHERE key_hash = $1"
-)
+# Every request runs this, once: a Core statement built at import, so SQLAlchemy compiles it
+# once and asyncpg prepares it once per connection.
+_KEY_LOOKUP = select(
+    col(ApiKey.id),
+    col(ApiKey.name),
+    col(ApiKey.role),
+    col(ApiKey.member_person_id),
+    col(ApiKey.source_system),
+    col(ApiKey.revoked_at),
+    col(ApiKey.expires_at),
+).where(col(ApiKey.key_hash) == bindparam("key_hash"))
 
 
-async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:
-    """The actor behind the request's key; 401 for no key, an unknown, expired or revoked one."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized(
-            "send an API key as `Authorization: Bearer ...`",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    db = await get_work(request).driver()
-    key = await db.fetchrow(_KEY_LOOKUP, hash_key(credentials.credentials))
+def _unauthorized(detail: str, challenge: str) -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": challenge})
+
+
+async def authenticate(request: Request, connection: AsyncConnection) -> Actor:
+    """The actor behind the request's key; 401 for no key, an unknown, expired or revoked one.
+
+    Only the Authorization header is read: nothing of the body.
+    """
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    if not token or scheme.lower() != "bearer":
+        raise _unauthorized("send an API key as `Authorization: Bearer ...`", "Bearer")
+    key = (await connection.execute(_KEY_LOOKUP, {"key_hash": hash_key(token)})).first()
     now = datetime.now(UTC)
     if (
         key is None
-        or key["revoked_at"] is not None
-        or (key["expires_at"] is not None and key["expires_at"] <= now)
+        or key.revoked_at is not None
+        or (key.expires_at is not None and key.expires_at <= now)
     ):
-        raise Unauthorized(
-            "the API key is unknown, expired or revoked",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        raise _unauthorized(
+            "the API key is unknown, expired or revoked", 'Bearer error="invalid_token"'
         )
     return Actor(
-        key_id=key["id"],
-        name=key["name"],
-        role=Role(key["role"]),
-        member_person_id=key["member_person_id"],
+        key_id=key.id,
+        name=key.name,
+        role=Role(key.role),
+        member_person_id=key.member_person_id,
         request_id=getattr(request.state, "request_id", None),
-        source_system=key["source_system"],
+        source_system=key.source_system,
     )
 
 
 class RoleGuard:
-    """A dependency admitting the named roles (and admin); 403 for any other."""
+    """The roles a route admits (and admin); 403 for any other.
+
+    The route class authenticates and admits the caller before it reads the body or replays
+    a stored response (`admit`); as a dependency the guard hands the route that actor, and
+    declares the key in the OpenAPI document.
+    """
 
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles) | {Role.admin}
 
-    # The key is looked up here rather than in a dependency of its own: every request solves
-    # this, and each level of dependencies costs FastAPI a round of its resolution.
+    async def admit(self, request: Request, connection: AsyncConnection) -> Actor:
+        """The request's actor, refused with 401 or 403 unless its role is admitted."""
+        actor = await authenticate(request, connection)
+        if actor.role not in self.roles:
+            names = ", ".join(sorted(self.roles))
+            raise Forbidden(f"the {actor.role} role may not do this (allowed: {names})")
+        request.state.actor = actor
+        return actor
+
     async def __call__(
         self,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
-        actor = await authenticate(request, credentials)
-        if actor.role not in self.roles:
-            names = ", ".join(sorted(self.roles))
-            raise Forbidden(f"the {actor.role} role may not do this (allowed: {names})")
+        actor: Actor | None = getattr(request.state, "actor", None)
+        if actor is None:
+            # Fail closed: only the route class may admit, before the body is read.
+            raise RuntimeError("a route guarded by a RoleGuard must use TransactionalRoute")
         return actor
+
+
+def guard_of(dependant: Dependant) -> RoleGuard | None:
+    """The RoleGuard among a route's dependencies, if it has one."""
+    pending = list(dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if isinstance(dependency.call, RoleGuard):
+            return dependency.call
+        pending.extend(dependency.dependencies)
+    return None
 
 
 # The actor of a route, by the roles it admits (admin always).

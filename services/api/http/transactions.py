@@ -1,10 +1,19 @@
-"""The one transaction boundary of a request, and idempotent POSTs.
+"""The request pipeline: the one transaction boundary of a request, and idempotent POSTs.
 
-Every route runs in one session: the route's work, its audit rows and, for a POST with an
-`Idempotency-Key`, the stored response are committed together after the response is built,
-or rolled back together. Following the IETF httpapi Idempotency-Key draft: the first response
-is kept per client key for a while; a retry gets it back; the same key with another request is
-422; a retry while the first is still running is 409.
+Every request goes the same way, in this order:
+
+1. the caller is authenticated and its role admitted, from the Authorization header alone,
+   before any of the body is read and before any stored response is replayed;
+2. the body is read whole within a deadline, its size bounded (`BodySizeLimit`) and, when it
+   is JSON, its nesting, members and strings checked before anything parses it; a route that
+   streams its body (bulk import) reads it itself, through the same checks;
+3. only then is a connection taken for the unit of work: the Idempotency-Key is claimed, the
+   route runs, its response is kept with the key, and all of it is committed together, or
+   rolled back together.
+
+Following the IETF httpapi Idempotency-Key draft: the first response is kept per client key
+for a while; a retry gets it back; the same key with another request is 422; a retry while
+the first is still running is 409.
 """
 
 from __future__ import annotations
@@ -20,14 +29,31 @@ from typing import Any, TypeVar, get_args, get_origin
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, func
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Interval,
+    LargeBinary,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from services.api.domain.fingerprints import request_fingerprint
 from services.api.errors import BadRequest, Conflict, Invalid
+from services.api.http.limits import has_body, json_bounds, read_body
+from services.api.http.problems import problem_response
+from services.api.http.security import guard_of
 from services.api.models.idempotency import IdempotencyRecord
-from services.api.storage.database import SessionWork, Work, session_work
+from services.api.settings import Settings
+from services.api.storage.database import UnitOfWork, UnitsOfWork
 
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 
@@ -35,15 +61,29 @@ HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _KEPT_HEADERS = ("content-type", "location", "etag")
 
-
-# Statements of every idempotent POST, sent as prepared statements on the driver. The claim
-# (migration 0008) takes the key's advisory lock, forgets an expired record and reads the
-# stored one in one round trip; it answers claimed = false while another request holds the key.
-_CLAIM = "SELECT claimed, fingerprint, status_code, headers, body FROM idempotency_claim($1, $2)"
-_KEEP = (
-    "INSERT INTO idempotency_record "
-    "(client, key, fingerprint, status_code, headers, body, expires_at) "
-    "VALUES ($1, $2, $3, $4, $5::jsonb, $6, now() + make_interval(secs => $7))"
+# The claim (migration 0008) takes the key's advisory lock, forgets an expired record and
+# reads the stored one in one round trip; it answers claimed = false while another request
+# holds the key.
+_CLAIM = select(
+    func.idempotency_claim(bindparam("client", type_=String), bindparam("key", type_=String))
+    .table_valued(
+        sql_column("claimed", Boolean),
+        sql_column("fingerprint", String),
+        sql_column("status_code", Integer),
+        sql_column("headers", Text),
+        sql_column("body", LargeBinary),
+    )
+    .render_derived()
+)
+_RECORD = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_KEEP = insert(_RECORD).values(
+    {
+        **{
+            name: bindparam(name, type_=_RECORD.c[name].type)
+            for name in ("client", "key", "fingerprint", "status_code", "headers", "body")
+        },
+        "expires_at": func.now() + bindparam("ttl", type_=Interval),
+    }
 )
 
 
@@ -59,50 +99,55 @@ def _client(request: Request) -> str:
     return hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
 
 
-async def _begin(work: Work, request: Request) -> Response | _Claim | None:
-    """The stored response of a retry, a claim on a new key, or None without a key."""
+def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return None
     if not _KEY.fullmatch(key):
         raise BadRequest("1 to 255 visible ASCII characters", field=HEADER)
-    client = _client(request)
-    body = await request.body()
+    return key
+
+
+def _fingerprint(request: Request, body: bytes) -> str:
     # Keyed, as items' fingerprints are: the body may carry a person's name and email.
-    fingerprint = request_fingerprint(
+    return request_fingerprint(
         b"\n".join([request.method.encode(), request.url.path.encode(), body])
     )
-    db = await work.driver()
-    stored = await db.fetchrow(_CLAIM, client, key)
-    if not stored["claimed"]:
+
+
+async def _claim(db: AsyncConnection, claim: _Claim) -> Response | None:
+    """The stored response of a retry, or None when the key is new and now held."""
+    stored = (await db.execute(_CLAIM, {"client": claim.client, "key": claim.key})).one()
+    if not stored.claimed:
         raise Conflict(
             "a request with this Idempotency-Key is still being processed; retry shortly",
             field=HEADER,
             headers={"Retry-After": "1"},
         )
-    if stored["fingerprint"] is None:
-        return _Claim(client, key, fingerprint)
-    if stored["fingerprint"] != fingerprint:
+    if stored.fingerprint is None:
+        return None
+    if stored.fingerprint != claim.fingerprint:
         raise Invalid("this Idempotency-Key was first used with a different request", field=HEADER)
     return Response(
-        content=stored["body"],
-        status_code=stored["status_code"],
-        headers={**json.loads(stored["headers"]), "Idempotent-Replayed": "true"},
+        content=stored.body,
+        status_code=stored.status_code,
+        headers={**json.loads(stored.headers), "Idempotent-Replayed": "true"},
     )
 
 
-async def _keep(work: Work, claim: _Claim, response: Response, ttl: timedelta) -> None:
+async def _keep(db: AsyncConnection, claim: _Claim, response: Response, ttl: timedelta) -> None:
     headers = {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers}
-    db = await work.driver()
     await db.execute(
         _KEEP,
-        claim.client,
-        claim.key,
-        claim.fingerprint,
-        response.status_code,
-        json.dumps(headers),
-        bytes(response.body),
-        ttl.total_seconds(),
+        {
+            "client": claim.client,
+            "key": claim.key,
+            "fingerprint": claim.fingerprint,
+            "status_code": response.status_code,
+            "headers": headers,
+            "body": bytes(response.body),
+            "ttl": ttl,
+        },
     )
 
 
@@ -158,61 +203,104 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-_ON_DRIVER = "__runs_on_driver__"
+_READ_ONLY = "__reads_only__"
+_STREAMS_BODY = "__streams_its_body__"
+_SECRET = "__answers_a_secret__"
 
 
-def on_driver(*, read_only: bool = False) -> Callable[[EndpointT], EndpointT]:
-    """Mark a route to run on a pooled asyncpg connection instead of an ORM session.
+def read_only(endpoint: EndpointT) -> EndpointT:
+    """Mark a route that writes nothing and reads what it answers with in one statement: it
+    runs on a connection in autocommit, without BEGIN and COMMIT, since one statement reads
+    one snapshot anyway."""
+    setattr(endpoint, _READ_ONLY, True)
+    return endpoint
 
-    Such a route uses `request.state.work` (and dependencies that do) but no session; a
-    read-only one sends its statements without BEGIN and COMMIT.
-    """
+
+def streams_body(endpoint: EndpointT) -> EndpointT:
+    """Mark a route that reads its body itself as it arrives (`http.limits.bounded_stream`)
+    rather than whole before it runs. It holds its unit of work meanwhile, and only ever
+    for a caller already authenticated."""
+    setattr(endpoint, _STREAMS_BODY, True)
+    return endpoint
+
+
+def answers_a_secret(detail: str) -> Callable[[EndpointT], EndpointT]:
+    """Mark a route whose response holds a secret shown once: with an Idempotency-Key, what
+    is kept for a retry is this problem (422), never the response itself."""
 
     def mark(endpoint: EndpointT) -> EndpointT:
-        setattr(endpoint, _ON_DRIVER, "read" if read_only else "write")
+        setattr(endpoint, _SECRET, detail)
         return endpoint
 
     return mark
 
 
+def _replay_of_secret(detail: str, path: str) -> Response:
+    return problem_response(422, Invalid.title, detail, slug=Invalid.slug, instance=path)
+
+
+async def _run(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    work: UnitOfWork,
+    request: Request,
+    claim: _Claim | None,
+    settings: Settings,
+    secret: str | None,
+) -> Response:
+    """Claim the key, run the route, keep its response with the key, commit."""
+    if claim is not None:
+        stored = await _claim(work.connection, claim)
+        if stored is not None:
+            await work.rollback()
+            return stored
+    response = await handler(request)
+    if response.status_code >= 400:
+        await work.rollback()
+        return response
+    if claim is not None:
+        kept = response if secret is None else _replay_of_secret(secret, request.url.path)
+        await _keep(work.connection, claim, kept, timedelta(hours=settings.idempotency_hours))
+    await work.commit()
+    return response
+
+
 class TransactionalRoute(APIRoute):
-    """Runs each request in one transaction, committed only when the response is a success."""
+    """Runs each request through the pipeline above, in one unit of work committed only when
+    the response is a success."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
         repeatable = _list_query_names(self.dependant)
-        mode = getattr(self.endpoint, _ON_DRIVER, None)
+        guard = guard_of(self.dependant)
+        reads_only = getattr(self.endpoint, _READ_ONLY, False)
+        streams = getattr(self.endpoint, _STREAMS_BODY, False)
+        secret: str | None = getattr(self.endpoint, _SECRET, None)
 
-        async def in_transaction(request: Request) -> Response:
-            _check_parameters(request, known, repeatable)
+        async def pipeline(request: Request) -> Response:
             state = request.app.state
-            ttl = timedelta(hours=state.settings.idempotency_hours)
-            # An app run without its lifespan (under test) has no pool: sessions serve all.
-            pooled = getattr(state, "driver_work", None)
-            if mode is None or pooled is None:
-                opened = session_work(state.session_factory)(mode == "read")
-            else:
-                opened = pooled(mode == "read")
-            async with opened as work:
+            settings: Settings = state.settings
+            units: UnitsOfWork = state.units
+            with_body = has_body(request)
+            if guard is not None and with_body:
+                # A connection only for the key, given back before the body is awaited.
+                async with units.connect() as connection:
+                    await guard.admit(request, connection)
+            _check_parameters(request, known, repeatable)
+            key = _idempotency_key(request)
+            body = b""
+            if with_body and (key is not None or not streams):
+                bounds = None if streams else json_bounds(settings)
+                body = await read_body(request, settings.body_read_seconds, bounds)
+            claim = None
+            if key is not None:
+                claim = _Claim(_client(request), key, _fingerprint(request, body))
+            async with units.open(read_only=reads_only) as work:
                 request.state.work = work
-                if isinstance(work, SessionWork):
-                    request.state.session = work.session
-                try:
-                    started = await _begin(work, request)
-                    if isinstance(started, Response):
-                        await work.rollback()
-                        return started
-                    response = await handler(request)
-                    if response.status_code >= 400:
-                        await work.rollback()
-                        return response
-                    if isinstance(started, _Claim):
-                        await _keep(work, started, response, ttl)
-                    await work.commit()
-                    return response
-                except BaseException:
-                    await work.rollback()
-                    raise
+                if guard is not None and not with_body:
+                    # Nothing to wait for from the caller: the key is looked up on the
+                    # unit's own connection, still before anything else.
+                    await guard.admit(request, work.connection)
+                return await _run(handler, work, request, claim, settings, secret)
 
-        return in_transaction
+        return pipeline

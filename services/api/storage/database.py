@@ -1,24 +1,24 @@
-"""Engine, sessions and the one transaction boundary of a request.
+"""The engine, its one pool, and a request's unit of work.
 
-A request's unit of work is a transaction on one connection. Most routes use it through an
-SQLAlchemy session; the hottest ones (create and read an item) skip the ORM and hold a
-connection of an asyncpg pool, sending prepared statements. Either way, `Work.driver()` is
-the asyncpg connection inside the request's transaction, and the route class commits or
-rolls back.
+Every request reaches PostgreSQL through SQLAlchemy's engine pool and one unit of work: a
+connection in a transaction that the route class commits or rolls back. Hot paths send Core
+statements on that connection; routes that want the ORM get a session bound to the same
+connection, so everything a request does is one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
-import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
+    AsyncTransaction,
     async_sessionmaker,
     create_async_engine,
 )
@@ -33,12 +33,16 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) -> AsyncEngine:
-    """An engine whose pool notices and replaces connections the server has dropped."""
+    """The engine and its pool, the only way the service reaches the database.
+
+    No pre-ping: it would cost a round trip at every checkout. A connection the server has
+    dropped fails its first statement instead (503 with Retry-After), and SQLAlchemy then
+    invalidates the whole pool, so the connections handed out next are new ones.
+    """
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=pool_timeout,
     )
 
@@ -48,157 +52,121 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def driver_connection(session: AsyncSession) -> asyncpg.Connection[Any]:
-    """The asyncpg connection under `session`, inside the session's transaction.
+class UnitOfWork:
+    """A request's connection, the transaction on it, and the ORM session joined to it.
 
-    Hot paths send their statements on it directly, as prepared statements that asyncpg
-    caches per connection, without building and compiling SQLAlchemy constructs for each
-    request. The session still owns the transaction: it commits or rolls them back.
+    The session is made on first use only: the hot routes send Core statements and never
+    need one. Its commit flushes what it holds; the transaction itself is the unit's.
     """
-    connection = await session.connection()
-    pooled = await connection.get_raw_connection()
-    adapted: Any = pooled.dbapi_connection
-    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its own first statement; a
-    # statement sent on the driver before that would run outside the transaction.
-    if adapted._transaction is None:
-        await adapted._start_transaction()
-    driver: asyncpg.Connection[Any] = pooled.driver_connection
-    return driver
 
-
-# What the driver raises when the connection is lost, rather than a statement refused.
-CONNECTION_ERRORS = (
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    OSError,
-)
-
-
-class Work(Protocol):
-    """The request's transaction: its driver connection, and how it ends."""
-
-    async def driver(self) -> asyncpg.Connection[Any]: ...
-
-    async def commit(self) -> None: ...
-
-    async def rollback(self) -> None: ...
-
-
-class SessionWork:
-    """A request's transaction held by an SQLAlchemy session."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def driver(self) -> asyncpg.Connection[Any]:
-        """The connection under the session, inside its transaction."""
-        return await driver_connection(self.session)
-
-    async def commit(self) -> None:
-        """Commit the session."""
-        await self.session.commit()
-
-    async def rollback(self) -> None:
-        """Roll the session back."""
-        await self.session.rollback()
-
-
-class PooledWork:
-    """A request's transaction on a connection of the asyncpg pool; none when read-only."""
-
-    def __init__(self, connection: asyncpg.Connection[Any], read_only: bool) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        *,
+        transaction: AsyncTransaction | None = None,
+        session: AsyncSession | None = None,
+    ) -> None:
         self.connection = connection
-        # One statement reads one snapshot: a read-only request needs no BEGIN and COMMIT.
-        self.transaction = None if read_only else connection.transaction()
-        self._open = False
+        self.transaction = transaction
+        self.joined_session = session
+        self.owns_session = session is None
 
-    async def driver(self) -> asyncpg.Connection[Any]:
-        """The pooled connection, its transaction begun with the first use."""
-        if self.transaction is not None and not self._open:
-            await self.transaction.start()
-            self._open = True
-        return self.connection
+    def session(self) -> AsyncSession:
+        """The ORM session on this unit's connection, inside its transaction."""
+        if self.joined_session is None:
+            # rollback_only: the session's commit flushes but leaves the transaction to the
+            # unit; a failed flush rolls everything back, which the unit would do anyway.
+            self.joined_session = AsyncSession(
+                bind=self.connection,
+                join_transaction_mode="rollback_only",
+                expire_on_commit=False,
+            )
+        return self.joined_session
 
     async def commit(self) -> None:
-        """Commit, if anything was begun."""
-        if self._open and self.transaction is not None:
-            self._open = False
+        """Flush the session, if any, and commit the transaction."""
+        if self.joined_session is not None:
+            await self.joined_session.commit()
+        if self.transaction is not None and self.transaction.is_active:
             await self.transaction.commit()
 
     async def rollback(self) -> None:
-        """Roll back, if anything was begun and the connection is still there to do it."""
-        if self._open and self.transaction is not None:
-            self._open = False
-            if not self.connection.is_closed():
-                await self.transaction.rollback()
+        """Undo everything the unit did; safe to call twice and on a lost connection."""
+        if self.joined_session is not None:
+            await self.joined_session.rollback()
+        if self.transaction is not None and self.transaction.is_active:
+            await self.transaction.rollback()
+
+    async def close(self) -> None:
+        """Roll back what was not committed and let go of the session the unit made."""
+        try:
+            await self.rollback()
+        except Exception:
+            # A statement cut off by the request's deadline, or a server gone: the connection
+            # is in no state to be used again, so the pool drops it. The error that brought
+            # the request here is the one reported, not this one.
+            await self.connection.invalidate()
+        finally:
+            if self.owns_session and self.joined_session is not None:
+                await self.joined_session.close()
 
 
-WorkFactory = Callable[[bool], AbstractAsyncContextManager[Work]]
+class UnitsOfWork(Protocol):
+    """Where units of work come from: the engine's pool, or (under test) a test's transaction."""
+
+    def open(self, *, read_only: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work, ended (committed or rolled back) by whoever opened it."""
+        ...
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for one statement that writes nothing, given back straight after."""
+        ...
 
 
-def pooled_work(pool: asyncpg.Pool[Any], timeout: float) -> WorkFactory:
-    """Units of work on connections of `pool`, waiting at most `timeout` for one."""
+class PooledUnits:
+    """Units of work on connections of the engine's pool."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # The same pool; its connections in autocommit, so one statement is sent as just
+        # that: no BEGIN before it, no ROLLBACK when the connection goes back.
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
-    async def work(read_only: bool) -> AsyncIterator[Work]:
-        async with pool.acquire(timeout=timeout) as connection:
-            unit = PooledWork(connection, read_only)
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection in autocommit."""
+        async with self.reader.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def open(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
+        """A unit of work: a transaction, or for `read_only` none (one statement reads one
+        snapshot)."""
+        if read_only:
+            async with self.reader.connect() as connection:
+                unit = UnitOfWork(connection)
+                try:
+                    yield unit
+                finally:
+                    await unit.close()
+            return
+        async with self.engine.connect() as connection:
+            unit = UnitOfWork(connection, transaction=await connection.begin())
             try:
                 yield unit
-            except CONNECTION_ERRORS:
-                # The server went away or restarted: the pool's other connections are as
-                # stale as this one, so none is handed out again.
-                pool.expire_connections()
-                raise
             finally:
-                await unit.rollback()
-
-    return work
+                await unit.close()
 
 
-def session_work(
-    factory: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-) -> WorkFactory:
-    """Units of work on sessions of `factory` (tests bind them to their own transaction)."""
-
-    @asynccontextmanager
-    async def work(read_only: bool) -> AsyncIterator[Work]:
-        async with factory() as session:
-            yield SessionWork(session)
-
-    return work
-
-
-async def _end_transaction(connection: asyncpg.Connection[Any]) -> None:
-    # The default reset costs a round trip per request to undo what these routes never do
-    # (LISTEN, SET, session advisory locks); a transaction left open is all there is to end.
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
-
-
-async def make_pool(url: str, *, size: int) -> asyncpg.Pool[Any]:
-    """The asyncpg pool of the hot routes."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    # No connection at start: the app starts, and says it is not ready, while the database
-    # is away.
-    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=size, reset=_end_transaction)
-    assert pool is not None
-    return pool
-
-
-def get_work(request: Request) -> Work:
+def get_work(request: Request) -> UnitOfWork:
     """The request's unit of work, opened by its route."""
-    work: Work = request.state.work
+    work: UnitOfWork = request.state.work
     return work
 
 
 async def get_session(request: Request) -> AsyncSession:
-    """The request's session, opened by its route; the route commits or rolls back."""
-    session: AsyncSession = request.state.session
-    return session
+    """The request's session, on its unit of work; the route commits or rolls back."""
+    return get_work(request).session()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -12,6 +12,7 @@ from services.api.http.pagination import decode_cursor, paginate
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import AdminActor
+from services.api.http.transactions import answers_a_secret
 from services.api.models.access import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -31,6 +32,10 @@ KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 409, 422),
+)
+@answers_a_secret(
+    "this Idempotency-Key already created a key, whose secret is shown only once and is not "
+    "kept: revoke that key (GET /v1/api-keys lists it by name) and create another"
 )
 async def create_api_key(
     data: ApiKeyCreate, session: SessionDep, actor: AdminActor

@@ -24,11 +24,12 @@ from services.api.http.dependencies import (
     TargetsDep,
     expected_version,
 )
+from services.api.http.limits import JsonShape, bounded_stream, json_bounds
 from services.api.http.pagination import decode_cursor, next_page_url
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import CrmActor, CrmOrPortalActor, Forbidden
-from services.api.http.transactions import on_driver
+from services.api.http.transactions import read_only, streams_body
 from services.api.models import FeedbackItem
 from services.api.models.base import Day, Moment
 from services.api.models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
@@ -90,7 +91,6 @@ def snapshot(item: FeedbackItem) -> dict[str, Any]:
         **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
 )
-@on_driver()
 async def create_feedback(
     payload: Annotated[FeedbackCreate, Body()],
     request: Request,
@@ -108,7 +108,7 @@ async def create_feedback(
     source = actor.source_for(payload.source_system)
     if payload.source_system != source:
         payload = payload.model_copy(update={"source_system": source})
-    db = await get_work(request).driver()
+    db = get_work(request).connection
     item, created = await domain.create_item(db, payload, calendar, targets, actor)
     if not created:
         check_visible(actor, item)
@@ -144,6 +144,7 @@ _BULK_SCHEMA = {"type": "array", "maxItems": 10_000, "items": _ONE_ITEM}
         }
     },
 )
+@streams_body
 async def import_feedback(
     request: Request,
     session: SessionDep,
@@ -157,10 +158,13 @@ async def import_feedback(
     batch too. Every row is recorded under the key's source system.
     """
     content_type = request.headers.get("content-type", "application/json").split(";")[0]
-    if content_type == "application/x-ndjson":
-        rows = ndjson_rows(request.stream())
-    else:
-        rows = json_array_rows(request.stream())
+    lines = content_type == "application/x-ndjson"
+    # Every piece is measured before the parser gets it; in NDJSON, every line on its own.
+    settings = request.app.state.settings
+    body = bounded_stream(
+        request, settings.body_read_seconds, JsonShape(json_bounds(settings), lines=lines)
+    )
+    rows = ndjson_rows(body) if lines else json_array_rows(body)
     outcome = await import_items(session, rows, calendar, targets, actor)
     created = outcome.created
     # Up to 10,000 rows: plain dicts serialised once, not a model object per row (the shape
@@ -185,7 +189,7 @@ async def import_feedback(
 
 
 @router.get("", response_model=FeedbackPage, responses=problem_responses(*AUTH_ERRORS, 422))
-@on_driver(read_only=True)
+@read_only
 async def list_feedback(
     request: Request,
     actor: CrmOrPortalActor,
@@ -220,7 +224,7 @@ async def list_feedback(
             filters, kind=FeedbackKind.member_enquiry, enquirer_id=actor.member_person_id or -1
         )
     after_id = decode_cursor(cursor)
-    db = await get_work(request).driver()
+    db = get_work(request).connection
     rows = await domain.list_items(db, filters, after_id=after_id, limit=limit)
     page = rows[:limit]
     next_url = next_page_url(request.url, page[-1]["id"]) if len(rows) > limit else None
@@ -230,10 +234,10 @@ async def list_feedback(
 @router.get(
     "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
 )
-@on_driver(read_only=True)
+@read_only
 async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActor) -> Response:
     """One item, with its status and clock; its ETag is what a PATCH sends as If-Match."""
-    item = await domain.read_item(await get_work(request).driver(), item_id)
+    item = await domain.read_item(get_work(request).connection, item_id)
     if not visible_to(actor, item["kind"], item["enquirer_id"]):
         raise NotFound(f"no feedback item {item_id}")
     return Response(

@@ -25,7 +25,7 @@ from services.api.models.reference import (
     TeamPublic,
     TeamUpdate,
 )
-from services.api.storage.database import SessionDep, driver_connection
+from services.api.storage.database import SessionDep
 
 router = api_router(prefix="/v1/reference", tags=["reference data"])
 
@@ -161,7 +161,7 @@ async def create_non_working_day(
     """Add a closure day or a short-notice bank holiday; open items' due dates move at once."""
     day = await domain.add_non_working_day(session, data)
     cache.invalidate()
-    calendar = await cache.get(await driver_connection(session))
+    calendar = await cache.get(await session.connection())
     moved = await recompute_open_items(session, calendar, targets, changed_day=data.day)
     cache.invalidate()
     response.headers["X-Items-Recomputed"] = str(moved)
@@ -188,7 +188,7 @@ async def delete_non_working_day(
     await domain.remove_non_working_day(session, day)
     await actor.record(session, "delete", "non_working_day", day)
     cache.invalidate()
-    calendar = await cache.get(await driver_connection(session))
+    calendar = await cache.get(await session.connection())
     moved = await recompute_open_items(session, calendar, targets, changed_day=day)
     cache.invalidate()
     return Response(status_code=204, headers={"X-Items-Recomputed": str(moved)})
