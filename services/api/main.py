@@ -23,6 +23,7 @@ from services.api.http.routes import (
     escalations,
     feedback,
     health,
+    imports,
     people,
     reference,
     report_runs,
@@ -58,6 +59,7 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
 
 ROUTERS = (
     feedback.router,
+    imports.router,
     escalations.router,
     people.router,
     reference.router,
@@ -168,7 +170,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        per_path={"/v1/feedback/bulk": settings.max_bulk_bytes},
+        per_path={
+            "/v1/feedback/bulk": settings.max_bulk_bytes,
+            "/v1/imports": settings.import_max_bytes,
+            "/v1/import-mappings/suggest": settings.import_max_bytes,
+        },
     )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestId)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # 10,000 items of a few kilobytes each.
     max_bulk_bytes: int = 64 * 1024 * 1024
+    # A spreadsheet to import: its size, and the data rows it may hold (a council's history of
+    # several years; a larger one is split).
+    import_max_bytes: int = 32 * 1024 * 1024
+    import_max_rows: int = Field(default=50_000, gt=0)
     # Past each limit the caller gets a problem+json 503 with Retry-After.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)
