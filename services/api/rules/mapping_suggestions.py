@@ -210,7 +210,7 @@ def _guess_kind(text: str) -> str | None:
 
 
 def _initials(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", name)).casefold()
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", name)).casefold()
 
 
 def _guess_service(text: str, reference: ReferenceNames) -> str | None:
@@ -274,7 +274,14 @@ def _match_value(
         if reference.code(target.name, text, service) is not None:
             return _SAME
     except CellProblem:
-        return None
+        # A team of that name in more than one service: the row's service settles it.
+        return _SAME
+    if target.name == "service":
+        by_initials = [c for c, n in reference.services.items() if _initials(n) == key]
+        if len(by_initials) == 1:
+            return by_initials[0]
+    elif service is None and key in _reference_names(target.name, reference, None):
+        return _SAME
     names = _reference_names(target.name, reference, service)
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
     return names[close[0]] if close else None
