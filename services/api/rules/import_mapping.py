@@ -21,6 +21,7 @@ from services.api.rules.import_fields import (
     FieldType,
     ReferenceNames,
     TargetField,
+    choice_value,
     convert,
     required_fields,
     target_fields,
@@ -172,6 +173,8 @@ def _check_value(
             return
         if target.type is FieldType.flag and not isinstance(value, bool):
             raise CellProblem("must be true or false")
+        if target.type is FieldType.choice and choice_value(target, str(value)) is None:
+            raise CellProblem(f"{value!r} is not one of {', '.join(target.choices)}")
         convert(target, value, reference=reference, this_year=this_year)
     except CellProblem as problem:
         problems.append(field_problem(where, str(problem)))

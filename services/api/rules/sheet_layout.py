@@ -239,8 +239,10 @@ def find_header(
             if score == 0:
                 continue
         else:
-            texts = sum(1 for c in cells if isinstance(c, str) and c.strip())
-            score = texts - 2 * sum(1 for c in cells if not is_blank(c) and not isinstance(c, str))
+            # Columns the band names, less figures and dates in its first row: a data row has
+            # them, a header has none; the earliest of equals is the header, not its lower row.
+            named = sum(1 for name in header.names if name)
+            score = named - 2 * sum(1 for c in cells if not is_blank(c) and not isinstance(c, str))
         if best is None or score > best[0]:
             best = (score, header)
     return None if best is None else best[1]

@@ -44,10 +44,12 @@ def _weekday(day: date) -> date:
     return day
 
 
-def _example(field: str, service: str, team: str, nature: str | None, last_year: date) -> object:
+def _example(
+    field: str, kind: str, service: str, team: str, nature: str | None, last_year: date
+) -> object:
     received = _weekday(last_year + timedelta(days=7))
     examples: dict[str, object] = {
-        "external_ref": "EXAMPLE-1",
+        "external_ref": f"EXAMPLE-{kind.upper()}-1",
         "service": service,
         "team": team,
         "received_on": received,
@@ -129,6 +131,7 @@ async def build_template(session: AsyncSession) -> bytes:
                 validation.add(cells)
             value = _example(
                 spec.field,
+                sheet.kind,
                 first_service.name if first_service else "",
                 first_team.name if first_team else "",
                 first_nature.name if first_nature and sheet.kind == "complaint" else None,
