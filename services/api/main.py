@@ -59,13 +59,13 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
 
 ROUTERS = (
     feedback.router,
-    imports.router,
     escalations.router,
     people.router,
     reference.router,
     stats.router,
     report_runs.router,
     access.router,
+    imports.router,
     health.router,
 )
 
