@@ -185,8 +185,10 @@ def _complaints(
 def _compliments(
     sheet: Worksheet, items: list[dict[str, Any]], names: dict[str, dict[str, str]]
 ) -> None:
-    columns = ("Ref", "Service", "Team", "Date received", "Received by", "Compliment")
-    columns += ("OK to publish?", "Acknowledged", "Closed", "From")
+    columns = (
+        "Ref", "Service", "Team", "Date received", "Received by", "Compliment", "OK to publish?",
+        "Acknowledged", "Closed", "From",
+    )  # fmt: skip
     sheet.cell(row=1, column=1, value=f"Compliments {YEAR.label}").font = Font(bold=True)
     for column, name in enumerate(columns, start=1):
         sheet.cell(row=2, column=column, value=name).font = Font(bold=True)
@@ -214,8 +216,10 @@ def _compliments(
 def _members(
     sheet: Worksheet, items: list[dict[str, Any]], names: dict[str, dict[str, str]]
 ) -> None:
-    columns = ("Service", "Team", "Cllr / MP", "Member type", "Ward", "Resident", "Received")
-    columns += ("Acknowledged", "Replied", "Closed", "Channel")
+    columns = (
+        "Service", "Team", "Cllr / MP", "Member type", "Ward", "Resident", "Received",
+        "Acknowledged", "Replied", "Closed", "Channel",
+    )  # fmt: skip
     sheet.cell(row=1, column=1, value=f"Members' enquiries {YEAR.label}").font = Font(bold=True)
     sheet.cell(row=2, column=1, value="(no case references were kept for these)")
     for column, name in enumerate(columns, start=1):
