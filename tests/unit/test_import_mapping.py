@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
+from services.api.models.feedback import ComplaintCreate, MemberEnquiryCreate
 from services.api.models.imports import ColumnRule, ImportMappingCreate, SheetRule
-from services.api.rules.import_fields import ReferenceNames, required_fields, target_fields
+from services.api.rules.import_fields import (
+    ReferenceNames,
+    fields_of,
+    required_fields,
+    target_fields,
+)
 from services.api.rules.import_mapping import (
     CaseFingerprints,
     check_mapping,
@@ -68,6 +74,17 @@ def test_the_fields_are_those_of_a_bulk_row_read_from_its_models() -> None:
     assert fields["outcome"].kinds == {"complaint"}
     assert fields["kind"].choices == ("complaint", "compliment", "member_enquiry")
     assert set(required_fields()) == {"service", "team", "channel", "received_on", "kind"}
+
+
+def test_a_field_the_bulk_rows_gain_is_one_a_mapping_can_name() -> None:
+    class WithPersonReference(MemberEnquiryCreate):
+        enquirer_ref: str | None = None
+        history: list[str] = []
+
+    fields = fields_of([ComplaintCreate, WithPersonReference])
+    assert fields["enquirer_ref"].type == "text"
+    assert fields["enquirer_ref"].kinds == {"member_enquiry"}
+    assert "history" not in fields  # a list is no column's to fill
 
 
 def test_a_row_becomes_a_bulk_row_through_value_maps_and_names() -> None:

@@ -7,7 +7,7 @@ themselves: a field the bulk path gains is one a mapping can name, with no list 
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, StrEnum
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from services.api.models.feedback import ComplaintCreate, ComplimentCreate, MemberEnquiryCreate
+from services.api.models.feedback import FeedbackCreate
 from services.api.rules.day_first import DateProblem, parse_day_first
 from services.api.rules.sheet_layout import Cell, Formula, is_blank, normalise
 
@@ -41,7 +41,8 @@ class TargetField:
     required: bool = False
 
 
-KIND_MODELS: tuple[type[BaseModel], ...] = (ComplaintCreate, ComplimentCreate, MemberEnquiryCreate)
+# The kinds of case a bulk row may be: the members of the create union, whatever they become.
+KIND_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(FeedbackCreate)[0])
 # Set by the mapping, not by a column: the source system of every row.
 FROM_MAPPING = frozenset({"source_system"})
 # Codes of the council's reference data, matched by code or by name.
@@ -103,6 +104,11 @@ def _kind(model: type[BaseModel]) -> str:
 @cache
 def target_fields() -> dict[str, TargetField]:
     """Every field a column may fill, by dotted name (`person.name`)."""
+    return fields_of(KIND_MODELS)
+
+
+def fields_of(models: Sequence[type[BaseModel]]) -> dict[str, TargetField]:
+    """The fields of these create models (one per kind of case) a column may fill."""
     found: dict[str, TargetField] = {}
 
     def add(name: str, annotation: Any, kind: str, required: bool) -> None:
@@ -119,7 +125,7 @@ def target_fields() -> dict[str, TargetField]:
         else:
             found[name] = TargetField(name, kind_of_field, frozenset({kind}), choices, required)
 
-    for model in KIND_MODELS:
+    for model in models:
         kind = _kind(model)
         for name, info in model.model_fields.items():
             if name in FROM_MAPPING:
@@ -131,7 +137,7 @@ def target_fields() -> dict[str, TargetField]:
             else:
                 add(name, info.annotation, kind, info.is_required())
     # A field some kind lacks is required of none.
-    every_kind = frozenset(_kind(m) for m in KIND_MODELS)
+    every_kind = frozenset(_kind(m) for m in models)
     return {
         name: TargetField(f.name, f.type, f.kinds, f.choices, f.required and f.kinds == every_kind)
         for name, f in found.items()
