@@ -29,7 +29,9 @@ WITH mine AS (
     WHERE EXISTS (
         SELECT FROM feedback_item AS o
         WHERE (o.person_id = p.id OR o.enquirer_id = p.id)
-          AND NOT EXISTS (SELECT FROM mine WHERE mine.id = o.id)
+          AND NOT EXISTS (
+              SELECT FROM import_item AS l WHERE l.import_id = $1 AND l.item_id = o.id
+          )
     )
     OR EXISTS (SELECT FROM api_key AS k WHERE k.member_person_id = p.id)
     OR EXISTS (SELECT FROM person AS e WHERE e.id = p.id AND e.pseudonymised_at IS NOT NULL)
