@@ -4,6 +4,7 @@ twice, undo, mappings and the template, with real files the tests write."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -581,3 +582,32 @@ async def test_a_mapping_is_suggested_from_the_headers_and_the_reference_data(
     unmatched = {c["letter"]: c["unmatched_values"] for c in suggestion["sheets"][0]["columns"]}
     assert unmatched["B"] == ["Mystery team"]
     assert any("`channel`" in note for note in suggestion["notes"])
+
+
+async def test_the_demo_workbook_s_suggested_mapping_needs_only_the_values_it_names(
+    client: httpx.AsyncClient,
+) -> None:
+    from services.api.demo.workbook import MAPPING, WORKBOOK
+
+    response = await client.post(
+        "/v1/import-mappings/suggest",
+        files={"file": (WORKBOOK.name, WORKBOOK.read_bytes(), XLSX)},
+    )
+    assert response.status_code == 200, response.text
+    suggestion = response.json()
+    committed = json.loads(MAPPING.read_text())
+    unmatched = {
+        (sheet["sheet"], column["column"]): set(column["unmatched_values"])
+        for sheet in suggestion["sheets"]
+        for column in sheet["columns"]
+    }
+    suggested = suggestion["mapping"]["sheets"]
+    assert [s["sheet"] for s in suggested] == [s["sheet"] for s in committed["sheets"]]
+    for made, kept in zip(suggested, committed["sheets"], strict=True):
+        assert made["fixed"] == kept["fixed"]
+        for column, final in zip(made["columns"], kept["columns"], strict=True):
+            values, wanted = column.pop("values"), final.pop("values", {})
+            assert {k: v for k, v in column.items() if v is not None} == final
+            # What the person edited in is exactly what the suggestion said it could not match.
+            assert set(wanted) - set(values) == unmatched[(made["sheet"], column["column"])]
+            assert {k: wanted[k] for k in values} == values
