@@ -8,11 +8,14 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from services.api.domain.audit import Actor
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 T = TypeVar("T")
@@ -123,7 +126,7 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cli_actor() -> Any:
+def _cli_actor() -> Actor:
     """Who runs the command, for the audit trail: the machine's user, with the admin role."""
     import getpass
 

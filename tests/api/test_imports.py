@@ -611,3 +611,13 @@ async def test_the_demo_workbook_s_suggested_mapping_needs_only_the_values_it_na
             # What the person edited in is exactly what the suggestion said it could not match.
             assert set(wanted) - set(values) == unmatched[(made["sheet"], column["column"])]
             assert {k: wanted[k] for k in values} == values
+
+
+async def test_an_upload_is_known_by_its_own_name_without_the_client_s_folders(
+    client: httpx.AsyncClient,
+) -> None:
+    mapping = await new_mapping(client)
+    data = complaints_workbook(complaint_rows(_prefix(), 1))
+    name = "C:\\Users\\officer\\Desktop\\..\\cases.xlsx"
+    report = (await upload(client, data, mapping, name=name)).json()
+    assert report["file_name"] == report["record"]["file_name"] == "cases.xlsx"

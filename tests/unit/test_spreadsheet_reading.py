@@ -108,3 +108,14 @@ def test_archives_that_are_no_workbook_or_are_locked_or_too_large_are_refused() 
         with pytest.raises(FileProblem) as refused:
             open_workbook(io.BytesIO(data), "cases.xlsx", limits)
         assert reason in refused.value.detail
+
+
+def test_a_csv_file_too_long_is_refused_before_a_row_is_read() -> None:
+    rows = [["Ref", "Said"], *([f"K-{n}", "thanks"] for n in range(30))]
+    with pytest.raises(FileProblem) as refused:
+        open_workbook(
+            io.BytesIO(csv_bytes(rows, encoding="utf-8")), "notes.csv", ReadLimits(max_rows=20)
+        )
+    assert refused.value.detail.startswith(
+        "notes: the sheet has 31 rows; a file may hold at most 20"
+    )

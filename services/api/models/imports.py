@@ -189,7 +189,8 @@ class ImportPublic(ImportRecordBase):
     mapping: ImportMappingCreate = PydanticField(description="The mapping as it was used.")
     touched: int | None = PydanticField(
         default=None,
-        description="Items of a committed import changed since: undo needs none.",
+        description="Items of a committed import changed since (undo needs none); given by "
+        "GET /v1/imports/{id}, not in lists.",
     )
 
 

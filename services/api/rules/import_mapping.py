@@ -29,7 +29,6 @@ from services.api.rules.import_fields import (
 from services.api.rules.sheet_layout import (
     Cell,
     Header,
-    Row,
     cell_ref,
     column_letter,
     is_blank,
@@ -396,8 +395,3 @@ class CaseFingerprints:
         digest = hashlib.sha256(text.encode()).hexdigest()[:24]
         number = self._seen[digest] = self._seen.get(digest, 0) + 1
         return f"fp-{digest}-{number}"
-
-
-def header_rows(rows: Sequence[Row], upto: int) -> list[Row]:
-    """The first rows of a sheet, as far as a header may be looked for."""
-    return [r for r in rows if r[0] <= upto]

@@ -21,7 +21,7 @@ from services.api.rules.import_fields import (
     target_fields,
     yes_no,
 )
-from services.api.rules.sheet_layout import HEADER_SEPARATOR, Cell, Header, column_letter, normalise
+from services.api.rules.sheet_layout import HEADER_SEPARATOR, Cell, Header, normalise
 
 # What councils call each field's column (already in the words `_words` makes of a header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -379,11 +379,6 @@ def suggest_sheet(
             "kind, service, team, date received and names"
         )
     return SheetDraft(SheetRule(sheet=sheet, fixed=fixed, columns=rules), found, notes)
-
-
-def letter(column: int) -> str:
-    """A column's letters, for the suggestion's report."""
-    return column_letter(column)
 
 
 def mapping_name(file_name: str) -> str:

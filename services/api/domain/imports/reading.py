@@ -267,12 +267,11 @@ def _open_xlsx(file: IO[bytes], name: str, limits: ReadLimits) -> Workbook:
     sheets: list[SheetSource] = []
     for sheet in book.worksheets:
         source = _XlsxSheet(archive, sheet, limits)
-        if source.declared_rows is not None and source.declared_rows > limits.max_rows:
+        try:
+            _check_declared(source.name, source.declared_rows, limits)
+        except FileProblem:
             book.close()
-            raise _refuse(
-                f"{source.name}: the sheet has {source.declared_rows:,} rows; a file may hold at "
-                f"most {limits.max_rows:,} (split it, or delete empty rows below the table)"
-            )
+            raise
         sheets.append(source)
     return Workbook("xlsx", sheets, book)
 
@@ -343,6 +342,9 @@ class _CsvSheet:
         self.encoding, self._start = csv_encoding(file, name)
         with self._text() as text:
             self.delimiter = _delimiter(text.read(64 * 1024))
+        # CSV declares no size: its records are counted first (a fraction of reading them),
+        # so a file too long is refused before any of it is checked or written.
+        self.declared_rows: int | None = sum(1 for _ in self.rows())
 
     def _text(self) -> io.TextIOWrapper:
         self._file.seek(self._start)
@@ -379,4 +381,14 @@ class _Unclosing(io.TextIOWrapper):
 
 
 def _open_csv(file: IO[bytes], name: str, limits: ReadLimits) -> Workbook:
-    return Workbook("csv", [_CsvSheet(file, name, limits)])
+    sheet = _CsvSheet(file, name, limits)
+    _check_declared(sheet.name, sheet.declared_rows, limits)
+    return Workbook("csv", [sheet])
+
+
+def _check_declared(sheet: str, rows: int | None, limits: ReadLimits) -> None:
+    if rows is not None and rows > limits.max_rows:
+        raise _refuse(
+            f"{sheet}: the sheet has {rows:,} rows; a file may hold at most "
+            f"{limits.max_rows:,} (split it, or delete empty rows below the table)"
+        )

@@ -631,13 +631,11 @@ async def run_import(
     if done.outcome is None:
         # The bulk path refuses a batch with any bad row; the rest are run again, so the dry
         # run can say what they would make.
-        first = done
         done = await _pass(
             session, run, mapping, reference, calendar, targets, frozenset(rejected), progress
         )
         for n, notes in _rejections(done).items():
             rejected.setdefault(n, notes)
-        done.warnings[:0] = [w for w in first.warnings if w not in done.warnings]
     try:
         return await _report(session, run, mapping, digest, done, rejected, reference)
     except BaseException:

@@ -18,7 +18,6 @@ from services.api.models.imports import (
 )
 from services.api.rules.mapping_suggestions import (
     ColumnSample,
-    letter,
     mapping_name,
     suggest_sheet,
     title_text,
@@ -27,6 +26,7 @@ from services.api.rules.sheet_layout import (
     HEADER_SEARCH_ROWS,
     MAX_HEADER_ROWS,
     Row,
+    column_letter,
     find_header,
     is_totals_row,
 )
@@ -77,7 +77,7 @@ async def suggest_mapping(
                     columns=[
                         ColumnSuggestion(
                             column=name,
-                            letter=letter(column),
+                            letter=column_letter(column),
                             field=field_name,
                             check=check,
                             unmatched_values=unmatched,

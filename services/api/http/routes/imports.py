@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated
 
 from fastapi import File, Form, Path, Query, Request, Response, UploadFile, status
@@ -51,6 +52,11 @@ Upload = Annotated[
 ]
 
 
+def _file_name(upload: UploadFile) -> str:
+    """The upload's own name, without any folders a client put before it."""
+    return PurePosixPath((upload.filename or "").replace("\\", "/")).name[:255] or "upload"
+
+
 def _limits(settings: Settings) -> ReadLimits:
     return ReadLimits(max_rows=settings.import_max_rows)
 
@@ -90,7 +96,7 @@ async def create_import(
     chosen = await mappings.mapping_for_import(session, mapping)
     run = ImportRun(
         file=file.file,
-        file_name=file.filename or "upload",
+        file_name=_file_name(file),
         mapping=chosen,
         dry_run=dry_run,
         actor=actor,
@@ -197,7 +203,7 @@ async def suggest_import_mapping(
 ) -> MappingSuggestion:
     """A draft mapping for a file, from its headers, its values and the reference data: edit
     it (the values nothing matched are listed by column) and save it."""
-    return await suggest_mapping(session, file.file, file.filename or "upload", _limits(settings))
+    return await suggest_mapping(session, file.file, _file_name(file), _limits(settings))
 
 
 @router.get(
