@@ -22,6 +22,8 @@ from services.api.rules.sheet_layout import Cell, Formula, is_blank, normalise
 
 
 class FieldType(StrEnum):
+    """How a cell becomes a field's value."""
+
     text = "text"
     date = "date"
     flag = "flag"

@@ -15,6 +15,8 @@ TEMPLATE_MAPPING = "template"
 
 @dataclass(frozen=True)
 class TemplateColumn:
+    """A column of a template sheet: its header, the field it fills, its drop-down."""
+
     label: str
     field: str
     # What the drop-down offers: a list of choices, or reference data (services, teams and
@@ -25,6 +27,8 @@ class TemplateColumn:
 
 @dataclass(frozen=True)
 class TemplateSheet:
+    """A template sheet: one kind of case."""
+
     name: str
     kind: str
     columns: tuple[TemplateColumn, ...]

@@ -207,6 +207,7 @@ class _XlsxSheet:
         return found
 
     def rows(self) -> Iterator[Row]:
+        """Every row from the first, streamed; formulas as Formula, dates as datetimes."""
         try:
             # Rows come as wide as their last cell (padding every row to the widest column
             # read cost a fifth of the reading time).
@@ -351,9 +352,11 @@ class _CsvSheet:
         return _Unclosing(self._file, encoding=self.encoding, newline="")
 
     def merges(self) -> list[CellRange]:
+        """CSV has no merged cells."""
         return []
 
     def rows(self) -> Iterator[Row]:
+        """Every record from the first, blank cells as None."""
         with self._text() as text:
             reader = csv.reader(text, delimiter=self.delimiter)
             number = 0

@@ -158,6 +158,7 @@ class _Ledger:
     checks: dict[CheckName, list[tuple[int, Check]]] = field(default_factory=dict)
 
     def add(self, sheet: int, row: int) -> int:
+        """Number the next data row, found on this sheet and row."""
         self.sheet_of.append(sheet)
         self.row_of.append(row)
         return len(self.row_of)
@@ -167,11 +168,13 @@ class _Ledger:
         return self.sheets[self.sheet_of[n - 1]].plan, self.row_of[n - 1]
 
     def skip(self, sheet: int, row: int, why: str) -> None:
+        """Note a row passed over (the first MAX_NOTES of them)."""
         if len(self.skips) < MAX_NOTES:
             self.skips.append((sheet, row, why))
 
     @property
     def rows(self) -> int:
+        """Data rows numbered so far."""
         return len(self.row_of)
 
 
@@ -361,6 +364,10 @@ async def _pass(
             raise
         except Invalid as invalid:
             await _discard(savepoint)
+            if not invalid.errors or not all(
+                _BULK_FIELD.fullmatch(e.field) for e in invalid.errors
+            ):
+                raise  # not about rows: about the request as a whole
             return _Pass(ledger, warnings, None, invalid.errors, None)
         except BaseException:
             await _discard(savepoint)

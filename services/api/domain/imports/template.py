@@ -82,6 +82,7 @@ async def build_template(session: AsyncSession) -> bytes:
     lists.sheet_state = "hidden"
 
     def named(name: str, column: int, values: list[str]) -> None:
+        """A named list of values down a column of the hidden sheet."""
         letter = get_column_letter(column)
         lists.cell(row=1, column=column, value=name)
         for row, value in enumerate(values, start=2):
