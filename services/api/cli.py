@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,8 @@ from services.api.settings import PROJECT_ROOT, Settings, get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from services.api.domain.audit import Actor
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 T = TypeVar("T")
@@ -160,6 +162,280 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     )
     if result.pseudonymised:
         print("person ids: " + ", ".join(str(i) for i in result.pseudonymised))
+    return 0
+
+
+def _cli_actor() -> Actor:
+    """Who runs the command, for the audit trail: the command line, with the admin role (which
+    may record items under any source system)."""
+    from services.api.domain.audit import COMMAND_LINE, Actor
+    from services.api.models.access import Role
+
+    return Actor(
+        key_id=0,
+        name=COMMAND_LINE,
+        role=Role.admin,
+        member_person_id=None,
+        request_id=None,
+        source_system="command-line",
+    )
+
+
+def _print_problem(error: Any) -> None:
+    print(f"feedback: {error.detail}", file=sys.stderr)
+    for problem in error.errors[:200]:
+        print(f"  {problem.field}: {problem.detail}", file=sys.stderr)
+    if len(error.errors) > 200:
+        print(f"  ... and {len(error.errors) - 200:,} more", file=sys.stderr)
+
+
+class _Bar:
+    """The import's progress on the terminal: rows read, checked and written, with rates."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("" if not speed else f"{speed:,.0f} rows/s")
+
+        self.progress = Progress(
+            TextColumn("{task.description:>14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        self.progress.stop()
+
+    def start(self, label: str, rows: int | None) -> None:
+        """A new pass over the file."""
+        self.finish()
+        self.tasks = {
+            "read": self.progress.add_task(f"{label}: read", total=rows),
+            "checked": self.progress.add_task("checked", total=None),
+            "written": self.progress.add_task("written", total=None),
+        }
+
+    def finish(self) -> None:
+        """The counts reached are the totals."""
+        for task_id in self.tasks.values():
+            task = self.progress.tasks[task_id]
+            self.progress.update(task_id, total=task.completed)
+
+    def read(self, rows: int) -> None:
+        """Rows read from the file."""
+        self.progress.advance(self.tasks["read"], rows)
+
+    def checked(self, rows: int) -> None:
+        """Rows checked."""
+        self.progress.advance(self.tasks["checked"], rows)
+
+    def written(self, rows: int) -> None:
+        """Rows written."""
+        self.progress.advance(self.tasks["written"], rows)
+
+
+def _print_report(report: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    done = "would be created" if report.dry_run else "created"
+    verb = "dry run: nothing written" if report.dry_run else "imported"
+    if not report.dry_run and report.record is None:
+        verb = "nothing new: nothing written"
+    console.print(f"{report.file_name} with the mapping {report.mapping} ({verb})")
+    console.print(
+        f"  {report.rows:,} rows: {report.created:,} {done}, {report.already_held:,} already "
+        f"held, {report.duplicates:,} repeated, {report.rejected:,} rejected; "
+        f"{report.skipped:,} blank or totals rows skipped"
+    )
+    for sheet in report.sheets:
+        rows = "-".join(str(r) for r in (sheet.header_rows[0], sheet.header_rows[-1]))
+        extra = ""
+        if sheet.columns_not_mapped:
+            extra = "; not read: " + ", ".join(sheet.columns_not_mapped)
+        console.print(
+            f"  {sheet.sheet}: header rows {rows}, {sheet.rows:,} rows, {sheet.skipped_blank:,} "
+            f"blank, {sheet.skipped_totals:,} totals{extra}"
+        )
+    rejected = [n for n in report.notes if n.status == "rejected"]
+    if rejected:
+        console.print(f"rejected ({report.rejected:,} rows):")
+        for note in rejected[:100]:
+            column = f" ({note.column})" if note.column else ""
+            console.print(f"  {note.cell}{column}: {note.reason}")
+        if len(rejected) > 100:
+            console.print(f"  ... and {len(rejected) - 100:,} more (see --report)")
+    for warning in report.warnings[:50]:
+        console.print(f"warning: {warning}")
+    years = sorted({f.financial_year for f in report.figures})
+    for year in years:
+        table = Table(title=f"{year}: received, before and after", title_justify="left")
+        for name in ("service", "section", "team", "before", "after"):
+            table.add_column(name, justify="right" if name in ("before", "after") else "left")
+        totals: dict[tuple[str, str], list[int]] = {}
+        for figure in (f for f in report.figures if f.financial_year == year):
+            table.add_row(
+                figure.service,
+                figure.section,
+                figure.team_name or figure.team,
+                str(figure.before),
+                str(figure.after),
+            )
+            total = totals.setdefault((figure.service, figure.section), [0, 0])
+            total[0] += figure.before
+            total[1] += figure.after
+        for (service, section), (before, after) in totals.items():
+            table.add_row(service, section, "total", str(before), str(after), style="bold")
+        console.print(table)
+    if report.record is not None:
+        console.print(
+            f"import {report.record.id}: undo it with `feedback import-undo {report.record.id}`"
+        )
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from services.api.domain.calendar import CalendarCache
+    from services.api.domain.imports.mappings import mapping_for_import
+    from services.api.domain.imports.reading import ReadLimits
+    from services.api.domain.imports.running import ImportRun, run_import
+    from services.api.errors import ProblemError
+    from services.api.settings import get_targets
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"feedback: no file {path}", file=sys.stderr)
+        return 2
+    if path.stat().st_size > settings.import_max_bytes:
+        print(f"feedback: {path} is over {settings.import_max_bytes:,} bytes", file=sys.stderr)
+        return 1
+    actor = _cli_actor()
+    limits = ReadLimits(max_rows=settings.import_max_rows)
+    with path.open("rb") as file, _Bar(not args.no_progress) as bar:
+
+        async def work(session: AsyncSession) -> Any:
+            calendar = await CalendarCache().get(await session.connection())
+            mapping = await mapping_for_import(session, args.mapping)
+            run = ImportRun(file, path.name, mapping, args.dry_run, actor, limits)
+            return await run_import(session, run, calendar, get_targets(), bar)
+
+        try:
+            report = _in_transaction(_database_url(settings), work)
+        except ProblemError as error:
+            bar.progress.stop()
+            _print_problem(error)
+            return 1
+    _print_report(report)
+    if args.report:
+        Path(args.report).write_text(report.model_dump_json(indent=2) + "\n")
+    return 1 if report.rejected else 0
+
+
+def cmd_import_undo(args: argparse.Namespace, settings: Settings) -> int:
+    from services.api.domain.imports.records import undo_import
+    from services.api.errors import ProblemError
+
+    try:
+        done = _in_transaction(
+            _database_url(settings), lambda s: undo_import(s, args.import_id, _cli_actor())
+        )
+    except ProblemError as error:
+        _print_problem(error)
+        return 1
+    print(f"import {done.id} ({done.file_name}) undone: its {done.created:,} items are removed")
+    return 0
+
+
+def cmd_import_mapping(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
+    from services.api.domain.imports import mappings
+    from services.api.domain.imports.reading import ReadLimits
+    from services.api.domain.imports.suggesting import suggest_mapping
+    from services.api.errors import ProblemError
+    from services.api.models.imports import ImportMappingCreate, ImportMappingUpdate
+
+    url = _database_url(settings)
+    try:
+        if args.action == "suggest":
+            path = Path(args.file)
+            with path.open("rb") as file:
+                limits = ReadLimits(max_rows=settings.import_max_rows)
+                found = _in_transaction(url, lambda s: suggest_mapping(s, file, path.name, limits))
+            draft = found.mapping.model_copy(update={"name": args.name or found.mapping.name})
+            text = draft.model_dump_json(indent=2, exclude_none=True) + "\n"
+            if args.out:
+                Path(args.out).write_text(text)
+            else:
+                sys.stdout.write(text)
+            for sheet in found.sheets:
+                for column in sheet.columns:
+                    if column.unmatched_values:
+                        values = ", ".join(repr(v) for v in column.unmatched_values[:10])
+                        print(
+                            f"{sheet.sheet}!{column.letter} ({column.column}): no match for "
+                            f"{values}; add them to the column's values",
+                            file=sys.stderr,
+                        )
+            for note in found.notes:
+                print(note, file=sys.stderr)
+            return 0
+        if args.action == "save":
+            data = ImportMappingCreate.model_validate_json(Path(args.file).read_text())
+
+            async def save(session: AsyncSession) -> Any:
+                try:
+                    held = await mappings.get_mapping(session, data.name)
+                except ProblemError:
+                    return await mappings.create_mapping(session, data)
+                changes = ImportMappingUpdate.model_validate(
+                    data.model_dump(include={"description", "source_system", "sheets"})
+                )
+                return await mappings.update_mapping(session, data.name, changes, held.version)
+
+            saved = _in_transaction(url, save)
+            print(f"saved the import mapping {saved.name!r} (version {saved.version})")
+            return 0
+        shown = _in_transaction(url, lambda s: mappings.get_mapping(s, args.name))
+        sys.stdout.write(shown.model_dump_json(indent=2) + "\n")
+        return 0
+    except ProblemError as error:
+        _print_problem(error)
+        return 1
+    except ValidationError as error:
+        print(f"feedback: {args.file} is not a mapping:\n{error}", file=sys.stderr)
+        return 1
+
+
+def cmd_import_template(args: argparse.Namespace, settings: Settings) -> int:
+    from services.api.domain.imports.template import build_template
+
+    content = _in_transaction(_database_url(settings), build_template)
+    Path(args.out).write_bytes(content)
+    print(f"wrote {args.out}: fill it in and import it with --mapping template")
     return 0
 
 
@@ -324,6 +600,32 @@ def main(argv: list[str] | None = None) -> int:
     retention.add_argument("--years", type=int, default=6)
     retention.add_argument("--dry-run", action="store_true", help="report, change nothing")
     retention.set_defaults(run=cmd_retention)
+    imports = commands.add_parser(
+        "import", help="import a spreadsheet (.xlsx or .csv) of cases with a saved mapping"
+    )
+    imports.add_argument("file")
+    imports.add_argument("--mapping", required=True, help="the saved mapping's name")
+    imports.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imports.add_argument("--report", help="also write the whole report as JSON to this file")
+    imports.add_argument("--no-progress", action="store_true", help="no progress bar")
+    imports.set_defaults(run=cmd_import)
+    undo = commands.add_parser("import-undo", help="remove the items an import created")
+    undo.add_argument("import_id", type=int)
+    undo.set_defaults(run=cmd_import_undo)
+    mapping = commands.add_parser("import-mapping", help="suggest, save or show an import mapping")
+    mapping_commands = mapping.add_subparsers(dest="action", required=True)
+    suggest = mapping_commands.add_parser("suggest", help="a draft mapping for a file, as JSON")
+    suggest.add_argument("file")
+    suggest.add_argument("--name", help="the draft's name (default: from the file name)")
+    suggest.add_argument("--out", help="write the JSON here rather than to standard output")
+    save = mapping_commands.add_parser("save", help="save a mapping from a JSON file")
+    save.add_argument("file")
+    show = mapping_commands.add_parser("show", help="print a saved mapping as JSON")
+    show.add_argument("name")
+    mapping.set_defaults(run=cmd_import_mapping)
+    template = commands.add_parser("import-template", help="write the import template workbook")
+    template.add_argument("out")
+    template.set_defaults(run=cmd_import_template)
     openapi = commands.add_parser("openapi", help="write openapi/openapi.json from the app")
     openapi.add_argument("--check", action="store_true", help="fail if the file differs")
     openapi.set_defaults(run=cmd_openapi)

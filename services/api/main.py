@@ -24,6 +24,7 @@ from services.api.http.routes import (
     escalations,
     feedback,
     health,
+    imports,
     people,
     reference,
     report_runs,
@@ -65,6 +66,7 @@ ROUTERS = (
     stats.router,
     report_runs.router,
     access.router,
+    imports.router,
     health.router,
 )
 
@@ -175,7 +177,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        per_path={"/v1/feedback/bulk": settings.max_bulk_bytes},
+        per_path={
+            "/v1/feedback/bulk": settings.max_bulk_bytes,
+            "/v1/imports": settings.import_max_bytes,
+            "/v1/import-mappings/suggest": settings.import_max_bytes,
+        },
     )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestId)

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, ge=1)
     max_json_members: int = Field(default=10_000, ge=1)
     max_json_string_bytes: int = Field(default=100_000, ge=1)
+    # A spreadsheet to import: its size, and the data rows it may hold (a council's history of
+    # several years; a larger one is split).
+    import_max_bytes: int = 32 * 1024 * 1024
+    import_max_rows: int = Field(default=50_000, gt=0)
     # Past each limit the caller gets a problem+json 503 with Retry-After.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     pool_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -295,7 +295,9 @@ class _Importer:
         calendar: WorkingCalendar,
         targets: ClockTargets,
         actor: Actor,
+        written: Callable[[int], None] | None = None,
     ) -> None:
+        self.written = written
         self.db = db
         self.index = index
         self.calendar = calendar
@@ -452,6 +454,8 @@ class _Importer:
         await self.db.copy("person", _PERSON_COLUMNS, people_records)
         await self.db.copy("feedback_item", _ITEM_COLUMNS, item_records)
         await self.db.copy("feedback_event", _EVENT_COLUMNS, event_records)
+        if self.written is not None:
+            self.written(len(rows))
 
 
 async def import_items(
@@ -460,19 +464,25 @@ async def import_items(
     calendar: WorkingCalendar,
     targets: ClockTargets,
     actor: Actor,
+    *,
+    max_items: int | None = None,
+    written: Callable[[int], None] | None = None,
 ) -> BulkOutcome:
     """Check and write every row, under the actor's source system; raise Invalid listing
-    every failing row if any fails."""
+    every failing row if any fails.
+
+    `written` hears how many rows each chunk wrote (a progress bar's)."""
+    limit = MAX_ITEMS if max_items is None else max_items
     index = await load_reference_index(session)
     database = await _Database.of(await session.connection())
-    importer = _Importer(database, index, IndexedCalendar(calendar), targets, actor)
+    importer = _Importer(database, index, IndexedCalendar(calendar), targets, actor, written)
     chunk: list[_Row] = []
     try:
         async for batch in rows:
             for row, raw in batch:
                 importer.outcome.received = row
-                if row > MAX_ITEMS:
-                    raise Invalid(f"a batch holds at most {MAX_ITEMS} items", field="body")
+                if row > limit:
+                    raise Invalid(f"a batch holds at most {limit} items", field="body")
                 checked = importer.check(row, raw)
                 if checked is not None:
                     chunk.append(checked)

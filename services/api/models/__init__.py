@@ -6,6 +6,7 @@ from services.api.models.access import ApiKey, AuditEvent
 from services.api.models.escalations import ComplaintPoint, Escalation, Recommendation, Remedy
 from services.api.models.feedback import FeedbackEvent, FeedbackItem
 from services.api.models.idempotency import IdempotencyRecord
+from services.api.models.imports import ImportItem, ImportMapping, ImportRecord
 from services.api.models.people import Person
 from services.api.models.reference import Nature, NonWorkingDay, ServiceArea, Team
 from services.api.models.report_runs import ReportFile, ReportRun
@@ -20,6 +21,9 @@ __all__ = [
     "FeedbackEvent",
     "FeedbackItem",
     "IdempotencyRecord",
+    "ImportItem",
+    "ImportMapping",
+    "ImportRecord",
     "Nature",
     "NonWorkingDay",
     "Person",
