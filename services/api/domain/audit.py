@@ -31,6 +31,8 @@ PERSONAL_FIELDS = frozenset(
         "lessons_learned",
         "description",
         "evidence",
+        # A file is often named after the case it holds ("Mrs X complaint.xlsx").
+        "file_name",
         "reason",
         "summary",
         "text",
