@@ -81,18 +81,29 @@ def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime
+    from pydantic import ValidationError
 
     from services.api.domain.access import create_key
     from services.api.errors import ProblemError
-    from services.api.models.access import ApiKeyCreate, Role
+    from services.api.models.access import ApiKeyCreate
 
-    data = ApiKeyCreate(
-        name=args.name,
-        role=Role(args.role),
-        member_person_id=args.member_person_id,
-        expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
-    )
+    try:
+        # As the API reads it: an expiry without its offset is refused, not guessed at.
+        data = ApiKeyCreate.model_validate(
+            {
+                "name": args.name,
+                "role": args.role,
+                "member_person_id": args.member_person_id,
+                "expires_at": args.expires,
+            }
+        )
+    except ValidationError as error:
+        flags = {"expires_at": "--expires"}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "key"
+            flag = flags.get(field, "--" + field.replace("_", "-"))
+            print(f"feedback: {flag}: {problem['msg']}", file=sys.stderr)
+        return 2
     try:
         created = _in_transaction(_database_url(settings), lambda s: create_key(s, data))
     except ProblemError as error:
@@ -217,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--name", required=True)
     key.add_argument("--role", required=True, choices=["crm", "portal", "bi", "reporter", "admin"])
     key.add_argument("--member-person-id", type=int, help="the member a portal key serves")
-    key.add_argument("--expires", help="expiry, ISO 8601 with a time zone")
+    key.add_argument("--expires", help="expiry, RFC 3339 with its offset: 2027-03-31T17:00:00Z")
     key.set_defaults(run=cmd_create_key)
     retention = commands.add_parser(
         "retention", help="pseudonymise people whose every case closed years ago"

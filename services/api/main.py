@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -30,7 +31,9 @@ from services.api.http.routes import (
 )
 from services.api.http.routing import operation_id
 from services.api.http.security import RoleGuard
+from services.api.http.transactions import HEADER as IDEMPOTENCY_HEADER
 from services.api.http.transactions import purge_expired
+from services.api.models.base import council_today
 from services.api.rules.working_calendar import bank_holidays
 from services.api.settings import Settings, get_settings
 from services.api.storage.database import make_engine, make_pool, make_sessionmaker, pooled_work
@@ -73,11 +76,31 @@ def api_routes() -> list[APIRoute]:
     return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
+# Read by the route class (`transactions.py`) for every POST; declared here so that a client
+# generated from the document can send it.
+IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the first response is kept for 24 hours and sent again to a "
+        "retry with the same key and body (`Idempotent-Replayed: true`); the same key with "
+        "another body is 422, and 409 while the first request is still running."
+    ),
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+
 def document_route(route: APIRoute) -> None:
-    """Declare the problems any route may answer with, and the roles it admits."""
+    """Declare the problems any route may answer with, the roles it admits and the
+    Idempotency-Key every POST takes."""
     roles = route_roles(route)
     statuses = (400, 422, 503) if roles is None else (400, 401, 403, 422, 503)
     route.responses = {**problem_responses(*statuses), **route.responses}
+    if "POST" in route.methods:
+        extra = route.openapi_extra or {}
+        parameters = [*extra.get("parameters", []), IDEMPOTENCY_KEY]
+        route.openapi_extra = {**extra, "parameters": parameters}
     if roles is None:
         return
     names = sorted(roles)
@@ -128,6 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = app.state.sessionmaker
         # The bank holidays take a second to compute: at start, not in the first request.
         bank_holidays()
+        if council_today() > settings.latest_date - timedelta(days=365):
+            logger.warning(
+                "dates after %s are refused: raise API_LATEST_DATE", settings.latest_date
+            )
         pool = await make_pool(resolve_database_url(settings), size=2 * settings.pool_size)
         app.state.driver_work = pooled_work(pool, settings.pool_timeout_seconds)
         # What is loaded by now lives as long as the process: the collector need not walk

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +69,21 @@ class Settings(BaseSettings):
     opentelemetry: bool = False
     idempotency_hours: float = 24.0
     idempotency_purge_seconds: float = 3600.0
+    # The dates the service accepts, in every field, query and bulk row: a case of 1966 or of
+    # 9999 is a typing mistake, and the database would store 0001-01-01 and 9999-12-31 as
+    # -infinity and infinity. The document states the window, so a fixed default keeps it
+    # the same from one day to the next; raise it as the years pass (a warning is logged in
+    # the window's last year).
+    earliest_date: date = date(1990, 1, 1)
+    latest_date: date = date(2035, 12, 31)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Self:
+        if not date(1000, 1, 1) <= self.earliest_date < self.latest_date <= date(9000, 12, 31):
+            raise ValueError(
+                "API_EARLIEST_DATE must come before API_LATEST_DATE, both between 1000 and 9000"
+            )
+        return self
 
 
 @lru_cache

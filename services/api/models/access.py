@@ -11,7 +11,15 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Count, Moment, Name, StrictModel, enum_type, timestamp_field
+from services.api.models.base import (
+    Count,
+    Moment,
+    Name,
+    PersonRef,
+    StrictModel,
+    enum_type,
+    timestamp_field,
+)
 
 
 class Role(StrEnum):
@@ -42,11 +50,8 @@ class ApiKeyCreate(StrictModel):
     name: Name
     role: Role
     expires_at: Moment | None = None
-    member_person_id: Count | None = PydanticField(
-        default=None,
-        ge=1,
-        le=2**31 - 1,
-        description="For the portal role: the member whose enquiries it reaches.",
+    member_person_id: PersonRef | None = PydanticField(
+        default=None, description="For the portal role: the member whose enquiries it reaches."
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -11,13 +11,16 @@ from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from services.api.models.base import (
+    Changes,
     Code,
     Count,
     Day,
     Flag,
     Name,
     NoNul,
+    Omittable,
     PastDate,
+    PersonRef,
     StrictModel,
     Text,
     enum_type,
@@ -45,7 +48,7 @@ class FeedbackItemBase(SQLModel):
     source_system: Code = Field(max_length=80)
     external_ref: ExternalRef = Field(max_length=100)
     channel: Channel = Field(sa_type=enum_type(Channel))
-    received_on: PastDate
+    received_on: date
 
 
 class FeedbackItem(FeedbackItemBase, table=True):
@@ -112,12 +115,12 @@ class FeedbackItem(FeedbackItemBase, table=True):
     ward_or_constituency: str | None = Field(default=None, max_length=200)
 
     status: ItemStatus = Field(sa_type=enum_type(ItemStatus))
-    acknowledged_on: Day | None = None
-    acknowledge_due_on: Day | None = None
-    due_on: Day | None = None
-    extended_due_on: Day | None = None
-    responded_on: Day | None = None
-    closed_on: Day | None = None
+    acknowledged_on: date | None = None
+    acknowledge_due_on: date | None = None
+    due_on: date | None = None
+    extended_due_on: date | None = None
+    responded_on: date | None = None
+    closed_on: date | None = None
     working_days_taken: int | None = None
     on_time: Flag | None = None
 
@@ -129,6 +132,7 @@ class FeedbackItem(FeedbackItemBase, table=True):
 
 
 class _FeedbackCreateCommon(FeedbackItemBase, StrictModel):
+    received_on: PastDate
     person: PersonCreate | None = None
     # Back-fill of cases already under way in the CRM: these become lifecycle events.
     acknowledged_on: PastDate | None = None
@@ -158,11 +162,8 @@ class MemberEnquiryCreate(_FeedbackCreateCommon):
     enquirer: PersonCreate | None = PydanticField(
         default=None, description="The councillor or MP, unless `enquirer_id` names them."
     )
-    enquirer_id: Count | None = PydanticField(
-        default=None,
-        ge=1,
-        le=2**31 - 1,
-        description="A member already held (the portal's own member).",
+    enquirer_id: PersonRef | None = PydanticField(
+        default=None, description="A member already held (the portal's own member)."
     )
     ward_or_constituency: Name
 
@@ -173,20 +174,20 @@ FeedbackCreate = Annotated[
 ]
 
 
-class FeedbackUpdate(StrictModel):
+class FeedbackUpdate(Changes):
     """Fields a caller may change; lifecycle dates move only through events."""
 
-    team: Code | None = None
-    channel: Channel | None = None
-    procedure: ComplaintProcedure | None = None
-    nature: Code | None = None
-    outcome: Outcome | None = None
-    lessons_learned: Text | None = None
-    compliment_text: Text | None = None
-    publication_consent: Flag | None = None
-    enquirer_role: EnquirerRole | None = None
-    ward_or_constituency: Name | None = None
-    legal_hold: Flag | None = PydanticField(
+    team: Omittable[Code] = None
+    channel: Omittable[Channel] = None
+    procedure: Omittable[ComplaintProcedure] = None
+    nature: Code | None = PydanticField(default=None, description="null clears it.")
+    outcome: Outcome | None = PydanticField(default=None, description="null clears it.")
+    lessons_learned: Text | None = PydanticField(default=None, description="null clears it.")
+    compliment_text: Omittable[Text] = None
+    publication_consent: Omittable[Flag] = None
+    enquirer_role: Omittable[EnquirerRole] = None
+    ward_or_constituency: Omittable[Name] = None
+    legal_hold: Omittable[Flag] = PydanticField(
         default=None, description="Keeps the people of this case from retention."
     )
 
@@ -205,12 +206,12 @@ class FeedbackPublic(FeedbackItemBase):
     enquirer_id: Count | None
     ward_or_constituency: str | None
     status: ItemStatus
-    acknowledged_on: Day | None
-    acknowledge_due_on: Day | None
-    due_on: Day | None
-    extended_due_on: Day | None
-    responded_on: Day | None
-    closed_on: Day | None
+    acknowledged_on: date | None
+    acknowledge_due_on: date | None
+    due_on: date | None
+    extended_due_on: date | None
+    responded_on: date | None
+    closed_on: date | None
     working_days_taken: int | None
     on_time: Flag | None
     legal_hold: Flag
@@ -226,10 +227,10 @@ class FeedbackPage(SQLModel):
 
 class FeedbackEventBase(SQLModel):
     type: EventType = Field(sa_type=enum_type(EventType))
-    occurred_on: Day
+    occurred_on: date
     actor: Name = Field(max_length=200)
     reason: str | None = None
-    new_due_on: Day | None = None
+    new_due_on: date | None = None
 
 
 class FeedbackEvent(FeedbackEventBase, table=True):

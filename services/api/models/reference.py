@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Code, Count, Day, Name, StrictModel, enum_type
+from services.api.models.base import (
+    Changes,
+    Code,
+    Day,
+    Name,
+    Omittable,
+    Position,
+    StrictModel,
+    enum_type,
+)
 from services.api.models.enums import ComplaintProcedure, NonWorkingDayKind
 
 
@@ -14,10 +25,8 @@ class ServiceAreaBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
     complaint_procedure: ComplaintProcedure = Field(sa_type=enum_type(ComplaintProcedure))
-    position: Count = Field(
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report.",
     )
@@ -31,10 +40,10 @@ class ServiceAreaCreate(ServiceAreaBase, StrictModel):
     pass
 
 
-class ServiceAreaUpdate(StrictModel):
-    name: Name | None = None
-    complaint_procedure: ComplaintProcedure | None = None
-    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
+class ServiceAreaUpdate(Changes):
+    name: Omittable[Name] = None
+    complaint_procedure: Omittable[ComplaintProcedure] = None
+    position: Omittable[Position] = None
 
 
 class ServiceAreaPublic(ServiceAreaBase):
@@ -45,12 +54,10 @@ class TeamBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     service: Code = Field(foreign_key="service_area.code", index=True, max_length=80)
     name: Name
-    active_from: Day
-    active_to: Day | None = None
-    position: Count = Field(
+    active_from: date
+    active_to: date | None = None
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report's tables.",
     )
@@ -65,14 +72,15 @@ class Team(TeamBase, table=True):
 
 
 class TeamCreate(TeamBase, StrictModel):
-    pass
-
-
-class TeamUpdate(StrictModel):
-    name: Name | None = None
-    active_from: Day | None = None
+    active_from: Day
     active_to: Day | None = None
-    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
+
+
+class TeamUpdate(Changes):
+    name: Omittable[Name] = None
+    active_from: Omittable[Day] = None
+    active_to: Day | None = PydanticField(default=None, description="null: active again.")
+    position: Omittable[Position] = None
 
 
 class TeamPublic(TeamBase):
@@ -83,10 +91,8 @@ class NatureBase(SQLModel):
     service: Code = Field(foreign_key="service_area.code", primary_key=True, max_length=80)
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
-    position: Count = Field(
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report's tables.",
     )
@@ -105,7 +111,7 @@ class NaturePublic(NatureBase):
 
 
 class NonWorkingDayBase(SQLModel):
-    day: Day = Field(primary_key=True)
+    day: date = Field(primary_key=True)
     kind: NonWorkingDayKind = Field(sa_type=enum_type(NonWorkingDayKind))
     description: Name
 
@@ -117,7 +123,7 @@ class NonWorkingDay(NonWorkingDayBase, table=True):
 
 
 class NonWorkingDayCreate(NonWorkingDayBase, StrictModel):
-    pass
+    day: Day
 
 
 class NonWorkingDayPublic(NonWorkingDayBase):

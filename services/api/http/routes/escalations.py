@@ -21,7 +21,7 @@ from services.api.http.dependencies import (
     TargetsDep,
     expected_version,
 )
-from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import CrmActor
@@ -43,7 +43,7 @@ router = api_router(tags=["escalations"])
 
 
 @router.post(
-    "/v1/feedback/{item_id}/escalations",
+    "/v1/feedback/{item_id:int}/escalations",
     response_model=EscalationPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 404, 409, 422),
@@ -84,7 +84,7 @@ async def list_escalations(
     item_id: IdFilter = None,
     service: CodeFilter = None,
     team: CodeFilter = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> EscalationPage:
     """List escalations, filtered, in id order; `financial_year` is that of opening."""
     filters = domain.EscalationFilters(
@@ -103,7 +103,7 @@ async def list_escalations(
 
 
 @router.get(
-    "/v1/escalations/{escalation_id}",
+    "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
     responses=problem_responses(401, 403, 404),
 )
@@ -117,7 +117,7 @@ async def get_escalation(
 
 
 @router.patch(
-    "/v1/escalations/{escalation_id}",
+    "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
@@ -143,7 +143,7 @@ async def update_escalation(
 
 
 @router.post(
-    "/v1/escalations/{escalation_id}/remedies",
+    "/v1/escalations/{escalation_id:int}/remedies",
     response_model=RemedyPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 404, 422),
@@ -166,7 +166,7 @@ async def list_remedies(
     escalation_id: IdFilter = None,
     due_before: Day | None = None,
     status: RemedyStatus | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> RemedyPage:
     """List remedies, filtered by due date and status as of today, in id order."""
     filters = domain.RemedyFilters(
@@ -178,7 +178,7 @@ async def list_remedies(
 
 
 @router.get(
-    "/v1/remedies/{remedy_id}",
+    "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
     responses=problem_responses(401, 403, 404),
 )
@@ -192,7 +192,7 @@ async def get_remedy(
 
 
 @router.patch(
-    "/v1/remedies/{remedy_id}",
+    "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
     responses=problem_responses(401, 403, 404, 412, 422, 428),
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import Response, status
 
 from services.api.domain import reference as domain
@@ -178,7 +176,7 @@ async def create_non_working_day(
     responses=problem_responses(401, 403, 404),
 )
 async def delete_non_working_day(
-    day: date,
+    day: Day,
     session: SessionDep,
     cache: CalendarCacheDep,
     targets: TargetsDep,
