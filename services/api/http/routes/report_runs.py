@@ -76,13 +76,18 @@ LatestFile = Annotated[
 
 
 def _media_type(content_type: str | None) -> str:
-    """The stored content type of an upload: one of the report formats, else 415."""
-    media = (content_type or "").split(";")[0].strip().lower()
+    """The stored content type of an upload: one of the report formats in UTF-8, else 415."""
+    media, *parameters = (content_type or "").lower().split(";")
+    charsets = {
+        value.strip().strip('"')
+        for name, _, value in (p.partition("=") for p in parameters)
+        if name.strip() == "charset"
+    }
     for stored in CONTENT_TYPES.values():
-        if stored.split(";")[0] == media:
+        if stored.split(";")[0] == media.strip() and charsets <= {"utf-8"}:
             return stored
     raise UnsupportedMediaType(
-        f"upload {', '.join(sorted(set(CONTENT_TYPES.values())))}", field="Content-Type"
+        f"upload {', '.join(sorted(CONTENT_TYPES.values()))}", field="Content-Type"
     )
 
 
