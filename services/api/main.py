@@ -97,7 +97,7 @@ def document_route(route: APIRoute) -> None:
     roles = route_roles(route)
     statuses = (400, 422, 503) if roles is None else (400, 401, 403, 422, 503)
     route.responses = {**problem_responses(*statuses), **route.responses}
-    if "POST" in route.methods:
+    if "POST" in (route.methods or ()):
         extra = route.openapi_extra or {}
         parameters = [*extra.get("parameters", []), IDEMPOTENCY_KEY]
         route.openapi_extra = {**extra, "parameters": parameters}

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from factories import make_complaint, make_event
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.cli import main as feedback_cli
@@ -376,3 +377,48 @@ async def test_an_ndjson_line_nested_deep_is_a_400_not_a_500(client: httpx.Async
     )
     assert response.status_code in (400, 413, 422), response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_every_date_column_of_the_database_refuses_infinity(session: AsyncSession) -> None:
+    # Whatever writes to the database, not only the API: an infinity has no financial year.
+    columns = (
+        await session.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND data_type = 'date'"
+            )
+        )
+    ).all()
+    checks = set(
+        (
+            await session.scalars(
+                text(
+                    "SELECT conrelid::regclass::text || '.' || pg_get_constraintdef(oid)"
+                    " FROM pg_constraint WHERE contype = 'c'"
+                )
+            )
+        ).all()
+    )
+    assert len(columns) >= 15
+    unchecked = [
+        f"{table}.{column}"
+        for table, column in columns
+        if f"{table}.CHECK (isfinite({column}))" not in checks
+    ]
+    assert unchecked == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE feedback_item SET received_on = '-infinity' WHERE responded_on IS NULL",
+        "UPDATE remedy SET due_on = '-infinity'",
+        "UPDATE escalation SET opened_on = 'infinity' WHERE completed_on IS NULL",
+    ],
+)
+async def test_the_database_refuses_an_infinite_date_written_past_the_api(
+    session: AsyncSession, statement: str
+) -> None:
+    with pytest.raises(IntegrityError, match="finite"):
+        async with session.begin_nested():
+            await session.execute(text(statement))

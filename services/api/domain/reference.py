@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.api.domain.versions import check_version
 from services.api.errors import Conflict, Invalid, NotFound
 from services.api.models import Nature, NonWorkingDay, ServiceArea, Team
 from services.api.models.enums import ComplaintProcedure
@@ -125,13 +127,28 @@ async def create_service(session: AsyncSession, data: ServiceAreaCreate) -> Serv
     return row
 
 
-async def update_service(session: AsyncSession, code: str, data: ServiceAreaUpdate) -> ServiceArea:
+async def get_service(session: AsyncSession, code: str) -> ServiceArea:
+    """One service area, or NotFound."""
+    row = await session.get(ServiceArea, code)
+    if row is None:
+        raise NotFound(f"no service area `{code}`")
+    return row
+
+
+async def update_service(
+    session: AsyncSession,
+    code: str,
+    data: ServiceAreaUpdate,
+    expected_version: Collection[int] | None = None,
+) -> ServiceArea:
     """Rename a service area or change its default complaint procedure."""
     row = await session.get(ServiceArea, code, with_for_update=True)
     if row is None:
         raise NotFound(f"no service area `{code}`")
+    check_version(row.version, expected_version)
     _reject_nulls(data.model_dump(exclude_unset=True))
     row.sqlmodel_update(data.model_dump(exclude_unset=True))
+    row.version += 1
     await session.flush()
     return row
 
@@ -163,15 +180,30 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
     return row
 
 
-async def update_team(session: AsyncSession, code: str, data: TeamUpdate) -> Team:
+async def get_team(session: AsyncSession, code: str) -> Team:
+    """One team, or NotFound."""
+    row = await session.get(Team, code)
+    if row is None:
+        raise NotFound(f"no team `{code}`")
+    return row
+
+
+async def update_team(
+    session: AsyncSession,
+    code: str,
+    data: TeamUpdate,
+    expected_version: Collection[int] | None = None,
+) -> Team:
     """Rename a team or change the dates it is active."""
     row = await session.get(Team, code, with_for_update=True)
     if row is None:
         raise NotFound(f"no team `{code}`")
+    check_version(row.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     _reject_nulls({k: v for k, v in changes.items() if k != "active_to"})
     row.sqlmodel_update(changes)
     _check_active_range(row.active_from, row.active_to)
+    row.version += 1
     await session.flush()
     return row
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 
@@ -144,3 +144,18 @@ CodeFilter = Annotated[
     Query(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
     NotAJsonWord,
 ]
+
+CodePath = Annotated[
+    str,
+    Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Its code."),
+]
+
+# The 200 of a resource that a PATCH changes: its ETag, for If-Match.
+WITH_ETAG: dict[str, Any] = {
+    "headers": {
+        "ETag": {
+            "description": "The version read, as a strong ETag: send it as If-Match to change it.",
+            "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+        }
+    }
+}

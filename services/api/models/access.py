@@ -18,6 +18,7 @@ from services.api.models.base import (
     PersonRef,
     StrictModel,
     enum_type,
+    finite,
     timestamp_field,
 )
 
@@ -34,6 +35,7 @@ class ApiKey(SQLModel, table=True):
     """A caller's key: only its SHA-256 is stored; the key itself is shown once."""
 
     __tablename__ = "api_key"
+    __table_args__ = finite("expires_at")
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)

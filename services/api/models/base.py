@@ -237,6 +237,12 @@ def enum_type(enum: type[StrEnum]) -> sa.Enum:
     )
 
 
+def finite(*columns: str) -> tuple[sa.CheckConstraint, ...]:
+    """CHECKs that date columns hold dates: the driver writes 0001-01-01 and 9999-12-31 as
+    -infinity and infinity, which no statistic can place in a year."""
+    return tuple(sa.CheckConstraint(f"isfinite({c})", name=f"{c}_finite") for c in columns)
+
+
 def timestamp_field(**kwargs: Any) -> Any:
     """A timezone-aware timestamp set by the database."""
     return Field(

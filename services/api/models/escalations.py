@@ -23,6 +23,7 @@ from services.api.models.base import (
     Text,
     WholeNumber,
     enum_type,
+    finite,
     timestamp_field,
 )
 from services.api.models.enums import (
@@ -44,6 +45,9 @@ Pence = Annotated[int, Strict(), Gt(0), Le(100_000_000_00), WholeNumber]
 
 class Escalation(SQLModel, table=True):
     __table_args__ = (
+        *finite(
+            "opened_on", "due_on", "extended_due_on", "completed_on", "panel_on", "decision_on"
+        ),
         sa.CheckConstraint(
             "(stage = 'ombudsman_investigation') = (lgsco_reference IS NOT NULL)",
             name="lgsco_reference",
@@ -218,6 +222,7 @@ class RemedyBase(SQLModel):
 
 class Remedy(RemedyBase, table=True):
     __table_args__ = (
+        *finite("due_on", "completed_on"),
         sa.CheckConstraint(
             "(type IN ('financial_payment', 'refund')) = (amount_pence IS NOT NULL)",
             name="amount_for_money",

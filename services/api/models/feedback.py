@@ -24,6 +24,7 @@ from services.api.models.base import (
     StrictModel,
     Text,
     enum_type,
+    finite,
     timestamp_field,
 )
 from services.api.models.enums import (
@@ -54,6 +55,15 @@ class FeedbackItemBase(SQLModel):
 class FeedbackItem(FeedbackItemBase, table=True):
     __tablename__ = "feedback_item"
     __table_args__ = (
+        *finite(
+            "received_on",
+            "acknowledged_on",
+            "acknowledge_due_on",
+            "due_on",
+            "extended_due_on",
+            "responded_on",
+            "closed_on",
+        ),
         sa.UniqueConstraint("source_system", "external_ref"),
         sa.ForeignKeyConstraint(["service", "team"], ["team.service", "team.code"]),
         sa.ForeignKeyConstraint(["service", "nature"], ["nature.service", "nature.code"]),
@@ -237,6 +247,7 @@ class FeedbackEvent(FeedbackEventBase, table=True):
     """Append-only: a trigger refuses UPDATE and DELETE."""
 
     __tablename__ = "feedback_event"
+    __table_args__ = finite("occurred_on", "new_due_on")
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
     item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)

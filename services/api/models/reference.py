@@ -17,6 +17,7 @@ from services.api.models.base import (
     Position,
     StrictModel,
     enum_type,
+    finite,
 )
 from services.api.models.enums import ComplaintProcedure, NonWorkingDayKind
 
@@ -35,6 +36,8 @@ class ServiceAreaBase(SQLModel):
 class ServiceArea(ServiceAreaBase, table=True):
     __tablename__ = "service_area"
 
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
 
 class ServiceAreaCreate(ServiceAreaBase, StrictModel):
     pass
@@ -47,7 +50,7 @@ class ServiceAreaUpdate(Changes):
 
 
 class ServiceAreaPublic(ServiceAreaBase):
-    pass
+    version: int = PydanticField(description="Its ETag: what a PATCH sends as If-Match.")
 
 
 class TeamBase(SQLModel):
@@ -65,10 +68,13 @@ class TeamBase(SQLModel):
 
 class Team(TeamBase, table=True):
     __table_args__ = (
+        *finite("active_from", "active_to"),
         sa.UniqueConstraint("service", "code"),
         sa.UniqueConstraint("service", "name"),
         sa.CheckConstraint("active_to IS NULL OR active_to >= active_from", name="active_range"),
     )
+
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class TeamCreate(TeamBase, StrictModel):
@@ -84,7 +90,7 @@ class TeamUpdate(Changes):
 
 
 class TeamPublic(TeamBase):
-    pass
+    version: int = PydanticField(description="Its ETag: what a PATCH sends as If-Match.")
 
 
 class NatureBase(SQLModel):
@@ -120,6 +126,7 @@ class NonWorkingDay(NonWorkingDayBase, table=True):
     """A day off beyond the published bank holidays: a council closure or a new bank holiday."""
 
     __tablename__ = "non_working_day"
+    __table_args__ = finite("day")
 
 
 class NonWorkingDayCreate(NonWorkingDayBase, StrictModel):

@@ -9,6 +9,7 @@ from fastapi import Body, Request, Response, status
 from services.api.domain import escalations as domain
 from services.api.domain.versions import etag
 from services.api.http.dependencies import (
+    WITH_ETAG,
     CalendarDep,
     CodeFilter,
     EscalationId,
@@ -105,7 +106,7 @@ async def list_escalations(
 @router.get(
     "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
 )
 async def get_escalation(
     escalation_id: EscalationId, session: SessionDep, actor: CrmActor, response: Response
@@ -119,7 +120,7 @@ async def get_escalation(
 @router.patch(
     "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 409, 412, 422, 428)},
 )
 async def update_escalation(
     escalation_id: EscalationId,
@@ -180,7 +181,7 @@ async def list_remedies(
 @router.get(
     "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
 )
 async def get_remedy(
     remedy_id: RemedyId, session: SessionDep, actor: CrmActor, response: Response
@@ -194,7 +195,7 @@ async def get_remedy(
 @router.patch(
     "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 412, 422, 428)},
 )
 async def update_remedy(
     remedy_id: RemedyId,

@@ -15,6 +15,7 @@ from services.api.domain.feedback import AnyFeedbackCreate as FeedbackCreateMode
 from services.api.domain.versions import etag
 from services.api.errors import NotFound
 from services.api.http.dependencies import (
+    WITH_ETAG,
     CalendarDep,
     CodeFilter,
     FinancialYearDep,
@@ -86,7 +87,12 @@ def snapshot(item: FeedbackItem) -> dict[str, Any]:
     response_model=FeedbackPublic,
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"model": FeedbackPublic, "description": "Already held: the same item, unchanged."},
+        201: WITH_ETAG,
+        200: {
+            "model": FeedbackPublic,
+            "description": "Already held: the same item, unchanged.",
+            **WITH_ETAG,
+        },
         **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
 )
@@ -225,7 +231,9 @@ async def list_feedback(
 
 
 @router.get(
-    "/{item_id:int}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
+    "/{item_id:int}",
+    response_model=FeedbackPublic,
+    responses={200: WITH_ETAG, **problem_responses(*AUTH_ERRORS, 404)},
 )
 @on_driver(read_only=True)
 async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActor) -> Response:
@@ -243,7 +251,7 @@ async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActo
 @router.patch(
     "/{item_id:int}",
     response_model=FeedbackPublic,
-    responses=problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428),
+    responses={200: WITH_ETAG, **problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428)},
 )
 async def update_feedback(
     item_id: ItemId,
