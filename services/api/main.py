@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -97,8 +98,9 @@ def document_route(route: APIRoute) -> None:
     roles = route_roles(route)
     statuses = (400, 422, 503) if roles is None else (400, 401, 403, 422, 503)
     route.responses = {**problem_responses(*statuses), **route.responses}
-    if "POST" in (route.methods or ()):
-        extra = route.openapi_extra or {}
+    extra = route.openapi_extra or {}
+    if "POST" in (route.methods or ()) and IDEMPOTENCY_KEY not in extra.get("parameters", []):
+        # The routers' routes are shared by every app made: declared once.
         parameters = [*extra.get("parameters", []), IDEMPOTENCY_KEY]
         route.openapi_extra = {**extra, "parameters": parameters}
     if roles is None:
@@ -108,6 +110,19 @@ def document_route(route: APIRoute) -> None:
     if line not in (route.description or ""):
         route.description = f"{route.description or ''}\n\n{line}".strip()
     route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": names}
+
+
+def require_preconditions(document: dict[str, Any]) -> dict[str, Any]:
+    """Mark If-Match required in the document, as every PATCH requires it (428 without).
+
+    The route reads it as optional so that a resource that does not exist is a 404 whether
+    or not the caller sent it; the document states what a caller must send.
+    """
+    for item in document.get("paths", {}).values():
+        for parameter in item.get("patch", {}).get("parameters", []):
+            if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                parameter["required"] = True
+    return document
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -183,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
+    generate = app.openapi
+    app.openapi = lambda: require_preconditions(generate())  # type: ignore[method-assign]
     install_problem_handlers(app)
     app.add_exception_handler(PoolTimeoutError, pool_timeout_handler)
     routes = api_routes()

@@ -173,6 +173,7 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
         raise Invalid(f"unknown service area `{data.service}`", field="service")
     if await session.get(Team, data.code) is not None:
         raise Conflict(f"team `{data.code}` already exists", field="code")
+    await _check_team_name_free(session, data.service, data.name)
     _check_active_range(data.active_from, data.active_to)
     row = Team.model_validate(data)
     session.add(row)
@@ -201,6 +202,8 @@ async def update_team(
     check_version(row.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     _reject_nulls({k: v for k, v in changes.items() if k != "active_to"})
+    if changes.get("name") not in (None, row.name):
+        await _check_team_name_free(session, row.service, changes["name"])
     row.sqlmodel_update(changes)
     _check_active_range(row.active_from, row.active_to)
     row.version += 1
@@ -222,6 +225,13 @@ async def create_nature(session: AsyncSession, data: NatureCreate) -> Nature:
         raise Invalid(f"unknown service area `{data.service}`", field="service")
     if await session.get(Nature, (data.service, data.code)) is not None:
         raise Conflict(f"nature `{data.code}` is already on the {data.service} list", field="code")
+    taken = await session.scalar(
+        select(col(Nature.code)).where(
+            col(Nature.service) == data.service, col(Nature.name) == data.name
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"nature `{taken}` of {data.service} is already so named", field="name")
     row = Nature.model_validate(data)
     session.add(row)
     await session.flush()
@@ -255,6 +265,14 @@ async def remove_non_working_day(session: AsyncSession, day: date) -> None:
     )
     if result.first() is None:
         raise NotFound(f"{day} is not a recorded non-working day")
+
+
+async def _check_team_name_free(session: AsyncSession, service: str, name: str) -> None:
+    taken = await session.scalar(
+        select(col(Team.code)).where(col(Team.service) == service, col(Team.name) == name)
+    )
+    if taken is not None:
+        raise Conflict(f"team `{taken}` of {service} is already named {name!r}", field="name")
 
 
 def _check_active_range(active_from: date, active_to: date | None) -> None:

@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic.json_schema import SkipJsonSchema
 
 from services.api.domain.calendar import CalendarCache
 from services.api.errors import BadRequest, Invalid, PreconditionRequired
@@ -88,7 +89,7 @@ IdFilter = Annotated[int | None, Query(ge=1, le=BIGINT_MAX)]
 
 async def if_match_header(
     if_match: Annotated[
-        str,
+        str | SkipJsonSchema[None],
         Header(
             alias="If-Match",
             description=(
@@ -97,11 +98,13 @@ async def if_match_header(
                 "ETags only, and not `*`."
             ),
             # Stated, not enforced here: `expected_version` tells a wildcard (428) from a
-            # header that is no list of entity tags (400).
+            # header that is no list of entity tags (400). The document marks it required
+            # (`main.require_preconditions`); it is judged once the resource is known to
+            # exist, so an unknown one is a 404 with it or without.
             json_schema_extra={"pattern": ENTITY_TAGS},
         ),
-    ],
-) -> str:
+    ] = None,
+) -> str | None:
     """The raw If-Match header; routes judge it after the body is known to be valid."""
     return if_match
 
@@ -111,7 +114,7 @@ ENTITY_TAGS = r'^[ \t]*(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*[ \t]*$
 _ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([!#-~]*)"[ \t]*', re.ASCII)
 
 
-def expected_version(if_match: str) -> frozenset[int]:
+def expected_version(if_match: str | None) -> frozenset[int]:
     """The versions a PATCH may apply to, from If-Match: those its strong tags name.
 
     If-Match compares strong entity tags only (RFC 9110, 13.1.1): a weak tag names no
@@ -119,6 +122,10 @@ def expected_version(if_match: str) -> frozenset[int]:
     answers 412. `*` would let a writer overwrite changes it has not seen, so it is refused
     as a missing If-Match is (428); a header that is no list of entity tags is a 400.
     """
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you read", field="If-Match"
+        )
     if if_match.strip() == "*":
         raise PreconditionRequired(
             "send If-Match with the ETag of the version you read, not *", field="If-Match"
@@ -135,7 +142,7 @@ def expected_version(if_match: str) -> frozenset[int]:
 
 
 # Preconditions are judged after the request itself is found valid (RFC 9110, 13.2.1).
-IfMatchDep = Annotated[str, Depends(if_match_header)]
+IfMatchDep = Annotated[str | None, Depends(if_match_header)]
 
 
 # Service and team filters are codes; anything else cannot match and is a mistake to report.
@@ -150,12 +157,22 @@ CodePath = Annotated[
     Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Its code."),
 ]
 
-# The 200 of a resource that a PATCH changes: its ETag, for If-Match.
-WITH_ETAG: dict[str, Any] = {
-    "headers": {
-        "ETag": {
-            "description": "The version read, as a strong ETag: send it as If-Match to change it.",
-            "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
-        }
+
+def versioned(update: str, **parameters: str) -> dict[str, Any]:
+    """A response carrying a resource that a PATCH changes: its ETag, and a link to that
+    PATCH sending the ETag back as If-Match (with `parameters` naming the resource)."""
+    return {
+        "headers": {
+            "ETag": {
+                "description": "The version, as a strong ETag: send it as If-Match to change it.",
+                "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+            }
+        },
+        "links": {
+            update: {
+                "operationId": update,
+                "parameters": {**parameters, "header.If-Match": "$response.header.ETag"},
+                "description": "Change it, with If-Match set to this ETag.",
+            }
+        },
     }
-}

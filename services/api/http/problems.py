@@ -21,7 +21,6 @@ from services.api.errors import (
     Conflict,
     FieldProblem,
     Invalid,
-    PreconditionRequired,
     ProblemError,
     ServiceUnavailable,
     field_problem,
@@ -110,10 +109,6 @@ def _field_path(loc: Sequence[int | str], body: Any) -> list[str]:
     return path
 
 
-def _missing_if_match(error: Mapping[str, Any]) -> bool:
-    return error.get("type") == "missing" and tuple(error.get("loc", ())) == ("header", "If-Match")
-
-
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -180,16 +175,6 @@ def install_problem_handlers(app: FastAPI) -> None:
                 slug="malformed-json",
                 instance=request.url.path,
                 errors=[field_problem("body", "not valid JSON", "json_invalid")],
-            )
-        if raw and all(_missing_if_match(e) for e in raw):
-            # The one thing wrong is the missing precondition (RFC 6585): the body is valid.
-            return problem_response(
-                428,
-                PreconditionRequired.title,
-                "send If-Match with the ETag of the version you read",
-                slug=PreconditionRequired.slug,
-                instance=request.url.path,
-                errors=[field_problem("If-Match", "required", "missing")],
             )
         body = exc.body
         errors = []

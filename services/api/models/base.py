@@ -56,7 +56,12 @@ class SchemaPattern:
     ) -> JsonSchemaValue:
         schema = handler(core_schema)
         if handler.mode == "validation":
-            handler.resolve_ref_schema(schema)["pattern"] = self.pattern
+            target = handler.resolve_ref_schema(schema)
+            if "pattern" in target:
+                # One pattern a schema: a second must hold as well.
+                target.setdefault("allOf", []).append({"pattern": self.pattern})
+            else:
+                target["pattern"] = self.pattern
         return schema
 
 
@@ -82,6 +87,45 @@ class _NoNulCharacters(SchemaPattern):
 
 
 NoNul = _NoNulCharacters()
+
+# Unicode's White_Space: what is trimmed from the ends of text, and what the patterns below
+# name, so the document and the service agree on every character.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+WHITESPACE_CLASS = (
+    "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+# Something besides white space, and no NUL: what every text field holds.
+TEXT_PATTERN = f"^[^\\u0000]*[^\\u0000{WHITESPACE_CLASS}][^\\u0000]*$"
+
+
+@dataclass(frozen=True)
+class Trimmed(SchemaPattern):
+    """Text matching `pattern` as sent, stored without the white space at its ends.
+
+    The length a document states is the length sent (`max_length` on the raw text), and the
+    pattern is checked on it too, so what the document allows is what is accepted.
+    """
+
+    pattern: str = TEXT_PATTERN
+    message: str = "must not be blank"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        shape = re.compile(self.pattern)
+
+        def trimmed(value: str) -> str:
+            _no_nul(value)
+            if not shape.fullmatch(value):
+                raise PydanticCustomError("string_pattern_mismatch", self.message)
+            return value.strip(WHITESPACE)
+
+        return core_schema.no_info_after_validator_function(trimmed, handler(source))
 
 
 _JSON_WORDS = frozenset({"true", "false", "null"})
@@ -199,15 +243,11 @@ Omittable = Annotated[T | SkipJsonSchema[None], BeforeValidator(_present)]
 
 Code = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"
-    ),
+    StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
     NotAJsonWord,
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), NoNul
-]
+Name = Annotated[str, StringConstraints(max_length=200), Trimmed()]
+Text = Annotated[str, StringConstraints(max_length=10_000), Trimmed()]
 
 
 def council_today() -> date:

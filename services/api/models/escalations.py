@@ -16,11 +16,11 @@ from services.api.models.base import (
     Count,
     Day,
     Flag,
-    NoNul,
     Omittable,
     PastDate,
     StrictModel,
     Text,
+    Trimmed,
     WholeNumber,
     enum_type,
     finite,
@@ -34,12 +34,8 @@ from services.api.models.enums import (
     RemedyType,
 )
 
-LgscoReference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul
-]
-PayeeLabel = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul
-]
+LgscoReference = Annotated[str, StringConstraints(max_length=40), Trimmed()]
+PayeeLabel = Annotated[str, StringConstraints(max_length=60), Trimmed()]
 Pence = Annotated[int, Strict(), Gt(0), Le(100_000_000_00), WholeNumber]
 
 

@@ -17,12 +17,12 @@ from services.api.models.base import (
     Day,
     Flag,
     Name,
-    NoNul,
     Omittable,
     PastDate,
     PersonRef,
     StrictModel,
     Text,
+    Trimmed,
     enum_type,
     finite,
     timestamp_field,
@@ -38,9 +38,7 @@ from services.api.models.enums import (
 )
 from services.api.models.people import PersonCreate
 
-ExternalRef = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
-]
+ExternalRef = Annotated[str, StringConstraints(max_length=100), Trimmed()]
 
 
 class FeedbackItemBase(SQLModel):

@@ -50,7 +50,9 @@ class ServiceAreaUpdate(Changes):
 
 
 class ServiceAreaPublic(ServiceAreaBase):
-    version: int = PydanticField(description="Its ETag: what a PATCH sends as If-Match.")
+    version: int = PydanticField(
+        default=1, description="Its ETag, which a PATCH sends as If-Match."
+    )
 
 
 class TeamBase(SQLModel):
@@ -90,7 +92,9 @@ class TeamUpdate(Changes):
 
 
 class TeamPublic(TeamBase):
-    version: int = PydanticField(description="Its ETag: what a PATCH sends as If-Match.")
+    version: int = PydanticField(
+        default=1, description="Its ETag, which a PATCH sends as If-Match."
+    )
 
 
 class NatureBase(SQLModel):

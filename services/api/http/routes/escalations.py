@@ -9,7 +9,6 @@ from fastapi import Body, Request, Response, status
 from services.api.domain import escalations as domain
 from services.api.domain.versions import etag
 from services.api.http.dependencies import (
-    WITH_ETAG,
     CalendarDep,
     CodeFilter,
     EscalationId,
@@ -21,6 +20,7 @@ from services.api.http.dependencies import (
     RemedyId,
     TargetsDep,
     expected_version,
+    versioned,
 )
 from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
@@ -47,7 +47,10 @@ router = api_router(tags=["escalations"])
     "/v1/feedback/{item_id:int}/escalations",
     response_model=EscalationPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={
+        201: versioned("update_escalation", escalation_id="$response.body#/id"),
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def create_escalation(
     item_id: ItemId,
@@ -68,6 +71,7 @@ async def create_escalation(
     response.headers["Location"] = str(
         request.url_for("get_escalation", escalation_id=escalation_id)
     )
+    response.headers["ETag"] = etag(created.version)
     return created
 
 
@@ -106,7 +110,10 @@ async def list_escalations(
 @router.get(
     "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
+    responses={
+        200: versioned("update_escalation", escalation_id="$request.path.escalation_id"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_escalation(
     escalation_id: EscalationId, session: SessionDep, actor: CrmActor, response: Response
@@ -120,7 +127,10 @@ async def get_escalation(
 @router.patch(
     "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 409, 412, 422, 428)},
+    responses={
+        200: versioned("update_escalation", escalation_id="$request.path.escalation_id"),
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+    },
 )
 async def update_escalation(
     escalation_id: EscalationId,
@@ -147,14 +157,24 @@ async def update_escalation(
     "/v1/escalations/{escalation_id:int}/remedies",
     response_model=RemedyPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        201: versioned("update_remedy", remedy_id="$response.body#/id"),
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def create_remedy(
-    escalation_id: EscalationId, data: RemedyCreate, session: SessionDep, actor: CrmActor
+    escalation_id: EscalationId,
+    data: RemedyCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CrmActor,
 ) -> RemedyPublic:
     """Record a remedy the council agreed, such as a payment or a new assessment."""
     remedy = await domain.create_remedy(session, escalation_id, data)
     await actor.record(session, "remedy", "remedy", remedy.id, after=remedy.model_dump(mode="json"))
+    response.headers["Location"] = str(request.url_for("get_remedy", remedy_id=remedy.id))
+    response.headers["ETag"] = etag(remedy.version)
     return remedy
 
 
@@ -181,7 +201,10 @@ async def list_remedies(
 @router.get(
     "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
+    responses={
+        200: versioned("update_remedy", remedy_id="$request.path.remedy_id"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_remedy(
     remedy_id: RemedyId, session: SessionDep, actor: CrmActor, response: Response
@@ -195,7 +218,10 @@ async def get_remedy(
 @router.patch(
     "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 412, 422, 428)},
+    responses={
+        200: versioned("update_remedy", remedy_id="$request.path.remedy_id"),
+        **problem_responses(401, 403, 404, 412, 422, 428),
+    },
 )
 async def update_remedy(
     remedy_id: RemedyId,

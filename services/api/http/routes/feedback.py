@@ -15,7 +15,6 @@ from services.api.domain.feedback import AnyFeedbackCreate as FeedbackCreateMode
 from services.api.domain.versions import etag
 from services.api.errors import NotFound
 from services.api.http.dependencies import (
-    WITH_ETAG,
     CalendarDep,
     CodeFilter,
     FinancialYearDep,
@@ -24,6 +23,7 @@ from services.api.http.dependencies import (
     LimitDep,
     TargetsDep,
     expected_version,
+    versioned,
 )
 from services.api.http.pagination import Cursor, decode_cursor, next_page_url
 from services.api.http.problems import problem_responses
@@ -87,11 +87,11 @@ def snapshot(item: FeedbackItem) -> dict[str, Any]:
     response_model=FeedbackPublic,
     status_code=status.HTTP_201_CREATED,
     responses={
-        201: WITH_ETAG,
+        201: versioned("update_feedback", item_id="$response.body#/id"),
         200: {
             "model": FeedbackPublic,
             "description": "Already held: the same item, unchanged.",
-            **WITH_ETAG,
+            **versioned("update_feedback", item_id="$response.body#/id"),
         },
         **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
@@ -233,7 +233,10 @@ async def list_feedback(
 @router.get(
     "/{item_id:int}",
     response_model=FeedbackPublic,
-    responses={200: WITH_ETAG, **problem_responses(*AUTH_ERRORS, 404)},
+    responses={
+        200: versioned("update_feedback", item_id="$request.path.item_id"),
+        **problem_responses(*AUTH_ERRORS, 404),
+    },
 )
 @on_driver(read_only=True)
 async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActor) -> Response:
@@ -251,7 +254,10 @@ async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActo
 @router.patch(
     "/{item_id:int}",
     response_model=FeedbackPublic,
-    responses={200: WITH_ETAG, **problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428)},
+    responses={
+        200: versioned("update_feedback", item_id="$request.path.item_id"),
+        **problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428),
+    },
 )
 async def update_feedback(
     item_id: ItemId,

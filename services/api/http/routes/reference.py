@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from services.api.domain import reference as domain
 from services.api.domain.feedback import recompute_open_items
 from services.api.domain.versions import etag
 from services.api.http.dependencies import (
-    WITH_ETAG,
     CalendarCacheDep,
     CodeFilter,
     CodePath,
     IfMatchDep,
     TargetsDep,
     expected_version,
+    versioned,
 )
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
@@ -49,21 +49,33 @@ async def list_services(session: SessionDep, actor: AnyRoleActor) -> list[Servic
     "/services",
     response_model=ServiceAreaPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: versioned("update_service", code="$response.body#/code"),
+        **problem_responses(401, 403, 409, 422),
+    },
 )
 async def create_service(
-    data: ServiceAreaCreate, session: SessionDep, actor: AdminActor
+    data: ServiceAreaCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: AdminActor,
 ) -> ServiceAreaPublic:
     """Add a service area."""
     created = ServiceAreaPublic.model_validate(await domain.create_service(session, data))
     await actor.record(session, "create", "service_area", created.code, after=created.model_dump())
+    response.headers["Location"] = str(request.url_for("get_service", code=created.code))
+    response.headers["ETag"] = etag(created.version)
     return created
 
 
 @router.get(
     "/services/{code}",
     response_model=ServiceAreaPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
+    responses={
+        200: versioned("update_service", code="$request.path.code"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_service(
     code: CodePath, session: SessionDep, actor: AnyRoleActor, response: Response
@@ -77,7 +89,10 @@ async def get_service(
 @router.patch(
     "/services/{code}",
     response_model=ServiceAreaPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 412, 422, 428)},
+    responses={
+        200: versioned("update_service", code="$request.path.code"),
+        **problem_responses(401, 403, 404, 412, 422, 428),
+    },
 )
 async def update_service(
     code: CodePath,
@@ -113,21 +128,35 @@ async def list_teams(
     "/teams",
     response_model=TeamPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: versioned("update_team", code="$response.body#/code"),
+        **problem_responses(401, 403, 409, 422),
+    },
 )
-async def create_team(data: TeamCreate, session: SessionDep, actor: AdminActor) -> TeamPublic:
+async def create_team(
+    data: TeamCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: AdminActor,
+) -> TeamPublic:
     """Add a team, active from a date."""
     created = TeamPublic.model_validate(await domain.create_team(session, data))
     await actor.record(
         session, "create", "team", created.code, after=created.model_dump(mode="json")
     )
+    response.headers["Location"] = str(request.url_for("get_team", code=created.code))
+    response.headers["ETag"] = etag(created.version)
     return created
 
 
 @router.get(
     "/teams/{code}",
     response_model=TeamPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404)},
+    responses={
+        200: versioned("update_team", code="$request.path.code"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_team(
     code: CodePath, session: SessionDep, actor: AnyRoleActor, response: Response
@@ -141,7 +170,10 @@ async def get_team(
 @router.patch(
     "/teams/{code}",
     response_model=TeamPublic,
-    responses={200: WITH_ETAG, **problem_responses(401, 403, 404, 412, 422, 428)},
+    responses={
+        200: versioned("update_team", code="$request.path.code"),
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+    },
 )
 async def update_team(
     code: CodePath,
