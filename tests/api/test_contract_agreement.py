@@ -259,3 +259,15 @@ def test_every_patch_requires_if_match_and_its_get_gives_an_etag() -> None:
             (link,) = answer["links"].values()
             assert link["operationId"] == op["operationId"], path
             assert link["parameters"]["header.If-Match"] == "$response.header.ETag", path
+
+
+async def test_a_team_renamed_to_a_name_its_service_has_is_a_409_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    url = "/v1/reference/teams/children-assessment"
+    etag = (await client.get(url)).headers["etag"]
+    taken = {"name": "Head of Disability"}  # children-disability's
+    response = await client.patch(url, json=taken, headers={"If-Match": etag})
+    assert_problem(response, 409, "name")
+    team = {"code": "children-other", "service": "children", "active_from": "2019-04-01", **taken}
+    assert_problem(await client.post("/v1/reference/teams", json=team), 409, "name")
