@@ -84,9 +84,9 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "description": (
-        "Makes a retry safe: the first response is kept for 24 hours and sent again to a "
-        "retry with the same key and body (`Idempotent-Replayed: true`); the same key with "
-        "another body is 422, and 409 while the first request is still running."
+        "Makes a retry safe: the first response is kept (24 hours, API_IDEMPOTENCY_HOURS) and "
+        "sent again to a retry with the same key and body (`Idempotent-Replayed: true`); the "
+        "same key with another body is 422, and 409 while the first request is still running."
     ),
     "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
 }

@@ -87,6 +87,11 @@ RunId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The report run's i
 IdFilter = Annotated[int | None, Query(ge=1, le=BIGINT_MAX)]
 
 
+# A list of entity tags (RFC 9110, 8.8.3): `"3"`, `W/"3"`, `"3", "4"`.
+ENTITY_TAGS = r'^[ \t]*(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*[ \t]*$'
+_ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([!#-~]*)"[ \t]*', re.ASCII)
+
+
 async def if_match_header(
     if_match: Annotated[
         str | SkipJsonSchema[None],
@@ -107,11 +112,6 @@ async def if_match_header(
 ) -> str | None:
     """The raw If-Match header; routes judge it after the body is known to be valid."""
     return if_match
-
-
-# A list of entity tags (RFC 9110, 8.8.3): `"3"`, `W/"3"`, `"3", "4"`.
-ENTITY_TAGS = r'^[ \t]*(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*[ \t]*$'
-_ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([!#-~]*)"[ \t]*', re.ASCII)
 
 
 def expected_version(if_match: str | None) -> frozenset[int]:

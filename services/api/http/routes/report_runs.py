@@ -10,7 +10,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from services.api.domain import report_runs as domain
-from services.api.errors import ProblemError
+from services.api.errors import UnsupportedMediaType
 from services.api.http.dependencies import LimitDep, RunId
 from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
@@ -33,11 +33,6 @@ from services.api.rules.financial_year import FinancialYear
 from services.api.storage.database import SessionDep
 
 router = api_router(tags=["reports"])
-
-
-class UnsupportedMediaType(ProblemError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported content type"
-
 
 CONTENT_TYPES = {
     "json": "application/json",
