@@ -84,5 +84,6 @@ async def patch_current(
 ) -> httpx.Response:
     """PATCH with If-Match set to the ETag just read, as a careful client does."""
     current = await client.get(url)
-    headers = {"If-Match": current.headers.get("etag", "*"), **kwargs.pop("headers", {})}
+    etag = current.headers.get("etag")
+    headers = {**({"If-Match": etag} if etag else {}), **kwargs.pop("headers", {})}
     return await client.patch(url, json=json, headers=headers, **kwargs)

@@ -103,20 +103,31 @@ def cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_create_key(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime
+    from pydantic import ValidationError
 
     from services.api.domain.access import create_key
     from services.api.domain.audit import record_command
     from services.api.errors import ProblemError
-    from services.api.models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Role
+    from services.api.models.access import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 
-    data = ApiKeyCreate(
-        name=args.name,
-        role=Role(args.role),
-        member_person_id=args.member_person_id,
-        source_system=args.source_system,
-        expires_at=datetime.fromisoformat(args.expires) if args.expires else None,
-    )
+    try:
+        # As the API reads it: an expiry without its offset is refused, not guessed at.
+        data = ApiKeyCreate.model_validate(
+            {
+                "name": args.name,
+                "role": args.role,
+                "member_person_id": args.member_person_id,
+                "source_system": args.source_system,
+                "expires_at": args.expires,
+            }
+        )
+    except ValidationError as error:
+        flags = {"expires_at": "--expires"}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "key"
+            flag = flags.get(field, "--" + field.replace("_", "-"))
+            print(f"feedback: {flag}: {problem['msg']}", file=sys.stderr)
+        return 2
 
     async def work(session: AsyncSession) -> ApiKeyCreated:
         created = await create_key(session, data)
@@ -414,7 +425,7 @@ def cmd_import_mapping(args: argparse.Namespace, settings: Settings) -> int:
                 changes = ImportMappingUpdate.model_validate(
                     data.model_dump(include={"description", "source_system", "sheets"})
                 )
-                return await mappings.update_mapping(session, data.name, changes, held.version)
+                return await mappings.update_mapping(session, data.name, changes, (held.version,))
 
             saved = _in_transaction(url, save)
             print(f"saved the import mapping {saved.name!r} (version {saved.version})")
@@ -592,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument(
         "--source-system", help="what its items are recorded under (default: the key's name)"
     )
-    key.add_argument("--expires", help="expiry, ISO 8601 with a time zone")
+    key.add_argument("--expires", help="expiry, RFC 3339 with its offset: 2027-03-31T17:00:00Z")
     key.set_defaults(run=cmd_create_key)
     retention = commands.add_parser(
         "retention", help="pseudonymise people whose every case closed years ago"

@@ -66,6 +66,10 @@ class PayloadTooLarge(ProblemError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
+class UnsupportedMediaType(ProblemError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported content type"
+
+
 class Invalid(ProblemError):
     status, slug, title = 422, "invalid", "The request is not valid"
 

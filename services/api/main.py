@@ -7,6 +7,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -32,7 +34,9 @@ from services.api.http.routes import (
 )
 from services.api.http.routing import operation_id
 from services.api.http.security import RoleGuard
+from services.api.http.transactions import HEADER as IDEMPOTENCY_HEADER
 from services.api.http.transactions import purge_expired
+from services.api.models.base import council_today
 from services.api.rules.working_calendar import bank_holidays
 from services.api.settings import Settings, get_fingerprint_secret, get_settings
 from services.api.storage.database import PooledUnits, make_engine, make_sessionmaker
@@ -76,11 +80,32 @@ def api_routes() -> list[APIRoute]:
     return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
+# Read by the route class (`transactions.py`) for every POST; declared here so that a client
+# generated from the document can send it.
+IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the first response is kept (24 hours, API_IDEMPOTENCY_HOURS) and "
+        "sent again to a retry with the same key and body (`Idempotent-Replayed: true`); the "
+        "same key with another body is 422, and 409 while the first request is still running."
+    ),
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+
 def document_route(route: APIRoute) -> None:
-    """Declare the problems any route may answer with, and the roles it admits."""
+    """Declare the problems any route may answer with, the roles it admits and the
+    Idempotency-Key every POST takes."""
     roles = route_roles(route)
     statuses = (400, 422, 503) if roles is None else (400, 401, 403, 422, 503)
     route.responses = {**problem_responses(*statuses), **route.responses}
+    extra = route.openapi_extra or {}
+    if "POST" in (route.methods or ()) and IDEMPOTENCY_KEY not in extra.get("parameters", []):
+        # The routers' routes are shared by every app made: declared once.
+        parameters = [*extra.get("parameters", []), IDEMPOTENCY_KEY]
+        route.openapi_extra = {**extra, "parameters": parameters}
     if roles is None:
         return
     names = sorted(roles)
@@ -88,6 +113,19 @@ def document_route(route: APIRoute) -> None:
     if line not in (route.description or ""):
         route.description = f"{route.description or ''}\n\n{line}".strip()
     route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": names}
+
+
+def require_preconditions(document: dict[str, Any]) -> dict[str, Any]:
+    """Mark If-Match required in the document, as every PATCH requires it (428 without).
+
+    The route reads it as optional so that a resource that does not exist is a 404 whether
+    or not the caller sent it; the document states what a caller must send.
+    """
+    for item in document.get("paths", {}).values():
+        for parameter in item.get("patch", {}).get("parameters", []):
+            if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                parameter["required"] = True
+    return document
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -136,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bank_holidays()
         # A fingerprint secret that cannot be read or made stops the start, not every create.
         get_fingerprint_secret()
+        if council_today() > settings.latest_date - timedelta(days=365):
+            logger.warning(
+                "dates after %s are refused: raise API_LATEST_DATE", settings.latest_date
+            )
         # What is loaded by now lives as long as the process: the collector need not walk
         # it again in every full collection (about 170k objects, 100 ms each time).
         gc.collect()
@@ -164,6 +206,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.calendar = CalendarCache(settings.calendar_refresh_seconds)
+    generate = app.openapi
+    app.openapi = lambda: require_preconditions(generate())  # type: ignore[method-assign]
     install_problem_handlers(app)
     app.add_exception_handler(PoolTimeoutError, pool_timeout_handler)
     routes = api_routes()
@@ -180,7 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_path={
             "/v1/feedback/bulk": settings.max_bulk_bytes,
             "/v1/imports": settings.import_max_bytes,
-            "/v1/import-mappings/suggest": settings.import_max_bytes,
+            "/v1/import-suggestions": settings.import_max_bytes,
         },
     )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +89,22 @@ class Settings(BaseSettings):
     # copy of the database cannot be used to confirm a guessed name or email. Unset, one is
     # made once and kept in the data folder (FINGERPRINT_SECRET_FILE).
     fingerprint_secret: SecretStr | None = Field(default=None, min_length=32)
+
+    # The dates the service accepts, in every field, query and bulk row: a case of 1966 or of
+    # 9999 is a typing mistake, and the database would store 0001-01-01 and 9999-12-31 as
+    # -infinity and infinity. The document states the window, so a fixed default keeps it
+    # the same from one day to the next; raise it as the years pass (a warning is logged in
+    # the window's last year).
+    earliest_date: date = date(1990, 1, 1)
+    latest_date: date = date(2035, 12, 31)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Self:
+        if not date(1000, 1, 1) <= self.earliest_date < self.latest_date <= date(9000, 12, 31):
+            raise ValueError(
+                "API_EARLIEST_DATE must come before API_LATEST_DATE, both between 1000 and 9000"
+            )
+        return self
 
 
 FINGERPRINT_SECRET_FILE = "fingerprint-secret"

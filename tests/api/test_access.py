@@ -49,11 +49,16 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
     if iterate is None:  # FastAPI before lazy inclusion: app.routes is already flat
         for route in app.routes:
             if isinstance(route, APIRoute):
-                yield route.path, route
+                yield documented(route.path), route
         return
     for context in iterate(app.routes):
         if isinstance(context.original_route, APIRoute):
-            yield context.path, context.original_route
+            yield documented(context.path), context.original_route
+
+
+def documented(path: str) -> str:
+    """The path as the document writes it, without the router's convertors (`{id:int}`)."""
+    return PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
 def fill_path(path: str) -> str:

@@ -30,7 +30,7 @@ from services.api.settings import Settings
 PLANTED = "Planted"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # POSTs that write nothing: a suggested mapping is worked out from the file and returned.
-WRITES_NOTHING = {("POST", "/v1/import-mappings/suggest")}
+WRITES_NOTHING = {("POST", "/v1/import-suggestions")}
 
 
 def planted(what: str) -> str:
@@ -179,6 +179,10 @@ async def _walk_feedback(walk: Walk) -> None:
     )
 
 
+async def _if_match(walk: Walk, url: str) -> dict[str, str]:
+    return {"If-Match": (await walk.client.get(url)).headers["etag"]}
+
+
 async def _walk_reference(walk: Walk) -> None:
     service = {"code": "planted-service", "name": "Housing", "complaint_procedure": "corporate"}
     await walk.write("POST", "/v1/reference/services", "/v1/reference/services", json=service)
@@ -187,6 +191,7 @@ async def _walk_reference(walk: Walk) -> None:
         "/v1/reference/services/{code}",
         "/v1/reference/services/planted-service",
         json={"name": "Housing and homes"},
+        headers=await _if_match(walk, "/v1/reference/services/planted-service"),
     )
     team = {
         "code": "planted-team",
@@ -200,6 +205,7 @@ async def _walk_reference(walk: Walk) -> None:
         "/v1/reference/teams/{code}",
         "/v1/reference/teams/planted-team",
         json={"name": "Lettings and allocations"},
+        headers=await _if_match(walk, "/v1/reference/teams/planted-team"),
     )
     nature = {"service": "planted-service", "code": "planted-nature", "name": "Repairs"}
     await walk.write("POST", "/v1/reference/natures", "/v1/reference/natures", json=nature)

@@ -499,7 +499,7 @@ async def test_the_built_in_template_mapping_cannot_be_changed(client: httpx.Asy
     taken = await client.post("/v1/import-mappings", json=complaints_mapping("template"))
     assert taken.status_code == 409
     changed = await client.patch(
-        "/v1/import-mappings/template", json={"description": "x"}, headers={"If-Match": "*"}
+        "/v1/import-mappings/template", json={"description": "x"}, headers={"If-Match": '"1"'}
     )
     assert changed.status_code == 409
 
@@ -554,7 +554,7 @@ async def test_a_mapping_is_suggested_from_the_headers_and_the_reference_data(
     rows[0][1] = "Head of Disablity"  # misspelt: matched to the nearest team of the service
     rows[1][1] = "Mystery team"
     response = await client.post(
-        "/v1/import-mappings/suggest",
+        "/v1/import-suggestions",
         files={"file": ("complaints 2018-19.xlsx", complaints_workbook(rows), XLSX)},
     )
     assert response.status_code == 200, response.text
@@ -590,7 +590,7 @@ async def test_the_demo_workbook_s_suggested_mapping_needs_only_the_values_it_na
     from services.api.demo.workbook import MAPPING, WORKBOOK
 
     response = await client.post(
-        "/v1/import-mappings/suggest",
+        "/v1/import-suggestions",
         files={"file": (WORKBOOK.name, WORKBOOK.read_bytes(), XLSX)},
     )
     assert response.status_code == 200, response.text

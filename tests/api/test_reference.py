@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from factories import make_complaint
+from factories import make_complaint, patch_current
 
 
 async def test_the_demo_profile_is_loaded(client: httpx.AsyncClient) -> None:
@@ -32,8 +32,8 @@ async def test_a_new_team_can_receive_cases_from_its_start(client: httpx.AsyncCl
 
 
 async def test_a_closed_team_cannot_receive_later_cases(client: httpx.AsyncClient) -> None:
-    response = await client.patch(
-        "/v1/reference/teams/children-assessment", json={"active_to": "2019-03-01"}
+    response = await patch_current(
+        client, "/v1/reference/teams/children-assessment", json={"active_to": "2019-03-01"}
     )
     assert response.status_code == 200
     refused = await client.post("/v1/feedback", json=make_complaint())
@@ -42,8 +42,8 @@ async def test_a_closed_team_cannot_receive_later_cases(client: httpx.AsyncClien
 
 
 async def test_a_team_cannot_end_before_it_starts(client: httpx.AsyncClient) -> None:
-    response = await client.patch(
-        "/v1/reference/teams/children-assessment", json={"active_to": "2001-01-01"}
+    response = await patch_current(
+        client, "/v1/reference/teams/children-assessment", json={"active_to": "2001-01-01"}
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "active_to"

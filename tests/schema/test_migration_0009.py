@@ -16,9 +16,7 @@ from sqlalchemy.engine import make_url
 from services.api.domain.access import default_source_system, hash_key
 from services.api.domain.feedback import fingerprint
 from services.api.domain.fingerprints import keyed
-from services.api.domain.profile import DEMO_PROFILE, load_profile
 from services.api.models.feedback import ComplaintCreate
-from services.api.storage.database import make_engine, make_sessionmaker
 from services.api.storage.migrate import downgrade, upgrade
 
 BEFORE = "3b9d41c27a10"  # 0008
@@ -49,13 +47,25 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _load_profile(url: str) -> None:
-    engine = make_engine(url, pool_size=1)
+async def _load_reference_of_0008(url: str) -> None:
+    # As the schema of 0008 holds them: the code of today (load_profile) writes columns that
+    # later migrations add.
+    db = await asyncpg.connect(_dsn(url))
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            await load_profile(session, DEMO_PROFILE)
+        await db.execute(
+            "INSERT INTO service_area (code, name, complaint_procedure, position)"
+            " VALUES ('children', 'Children''s Social Care', 'children_statutory', 0)"
+        )
+        await db.execute(
+            "INSERT INTO team (code, service, name, active_from, position) VALUES"
+            " ('children-assessment', 'children', 'Head of Assessment', '2010-04-01', 0)"
+        )
+        await db.execute(
+            "INSERT INTO nature (service, code, name, position) VALUES"
+            " ('children', 'poor-communication', 'Poor Communication', 0)"
+        )
     finally:
-        await engine.dispose()
+        await db.close()
 
 
 async def _hold_data_of_0008(url: str, digest: str) -> None:
@@ -123,7 +133,7 @@ def test_0009_keeps_retries_matching_and_masks_what_the_audit_kept(
 ) -> None:
     url = scratch_database_url
     upgrade(url, BEFORE)
-    asyncio.run(_load_profile(url))
+    asyncio.run(_load_reference_of_0008(url))
     digest = _unkeyed(COMPLAINT)
     asyncio.run(_hold_data_of_0008(url, digest))
 

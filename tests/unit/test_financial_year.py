@@ -97,3 +97,14 @@ def test_the_slug_parses_back_to_the_same_year() -> None:
 
 def test_financial_years_are_hashable_values() -> None:
     assert {FinancialYear(2018), FinancialYear.parse("2018-19")} == {FinancialYear(2018)}
+
+
+@pytest.mark.parametrize("text", ["0000-01", "9999-00"])
+def test_parse_refuses_a_year_whose_first_or_last_day_is_not_a_date(text: str) -> None:
+    with pytest.raises(ValueError, match="this service can hold"):
+        FinancialYear.parse(text)
+
+
+def test_a_year_before_1000_is_written_with_four_digits() -> None:
+    assert FinancialYear(1).slug == "0001-02"
+    assert FinancialYear(999).label == "0999/00"

@@ -285,6 +285,9 @@ def _parse_line(line: bytes, line_number: int) -> Any:
         return json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest(f"line {line_number} is not valid JSON", field="body") from None
+    except RecursionError:
+        # Nested deeper than the parser goes: no item is, and it must not be a 500.
+        raise BadRequest(f"line {line_number} is nested too deeply", field="body") from None
 
 
 class _Importer:

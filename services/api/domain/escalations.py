@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -284,7 +284,7 @@ async def update_escalation(
     data: EscalationUpdate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
-    expected_version: int | None = None,
+    expected_version: Collection[int] | None = None,
 ) -> EscalationPublic:
     """Record progress on an escalation; points and recommendations are replaced when given."""
     esc = await session.get(Escalation, escalation_id, with_for_update=True)
@@ -405,7 +405,7 @@ async def update_remedy(
     session: AsyncSession,
     remedy_id: int,
     data: RemedyUpdate,
-    expected_version: int | None = None,
+    expected_version: Collection[int] | None = None,
 ) -> RemedyPublic:
     """Change a remedy, typically to record that it was completed."""
     remedy = await session.get(Remedy, remedy_id, with_for_update=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -640,7 +640,7 @@ async def update_item(
     data: FeedbackUpdate,
     calendar: WorkingCalendar,
     targets: ClockTargets,
-    expected_version: int | None = None,
+    expected_version: Collection[int] | None = None,
 ) -> FeedbackItem:
     """Change the fields a caller may change; the clock follows a change of procedure."""
     item = await get_item(session, item_id, for_update=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.api.domain.versions import check_version
 from services.api.errors import Conflict, Invalid, NotFound
 from services.api.models import Nature, NonWorkingDay, ServiceArea, Team
 from services.api.models.enums import ComplaintProcedure
@@ -125,13 +127,28 @@ async def create_service(session: AsyncSession, data: ServiceAreaCreate) -> Serv
     return row
 
 
-async def update_service(session: AsyncSession, code: str, data: ServiceAreaUpdate) -> ServiceArea:
+async def get_service(session: AsyncSession, code: str) -> ServiceArea:
+    """One service area, or NotFound."""
+    row = await session.get(ServiceArea, code)
+    if row is None:
+        raise NotFound(f"no service area `{code}`")
+    return row
+
+
+async def update_service(
+    session: AsyncSession,
+    code: str,
+    data: ServiceAreaUpdate,
+    expected_version: Collection[int] | None = None,
+) -> ServiceArea:
     """Rename a service area or change its default complaint procedure."""
     row = await session.get(ServiceArea, code, with_for_update=True)
     if row is None:
         raise NotFound(f"no service area `{code}`")
+    check_version(row.version, expected_version)
     _reject_nulls(data.model_dump(exclude_unset=True))
     row.sqlmodel_update(data.model_dump(exclude_unset=True))
+    row.version += 1
     await session.flush()
     return row
 
@@ -156,6 +173,7 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
         raise Invalid(f"unknown service area `{data.service}`", field="service")
     if await session.get(Team, data.code) is not None:
         raise Conflict(f"team `{data.code}` already exists", field="code")
+    await _check_team_name_free(session, data.service, data.name)
     _check_active_range(data.active_from, data.active_to)
     row = Team.model_validate(data)
     session.add(row)
@@ -163,15 +181,32 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
     return row
 
 
-async def update_team(session: AsyncSession, code: str, data: TeamUpdate) -> Team:
+async def get_team(session: AsyncSession, code: str) -> Team:
+    """One team, or NotFound."""
+    row = await session.get(Team, code)
+    if row is None:
+        raise NotFound(f"no team `{code}`")
+    return row
+
+
+async def update_team(
+    session: AsyncSession,
+    code: str,
+    data: TeamUpdate,
+    expected_version: Collection[int] | None = None,
+) -> Team:
     """Rename a team or change the dates it is active."""
     row = await session.get(Team, code, with_for_update=True)
     if row is None:
         raise NotFound(f"no team `{code}`")
+    check_version(row.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     _reject_nulls({k: v for k, v in changes.items() if k != "active_to"})
+    if changes.get("name") not in (None, row.name):
+        await _check_team_name_free(session, row.service, changes["name"])
     row.sqlmodel_update(changes)
     _check_active_range(row.active_from, row.active_to)
+    row.version += 1
     await session.flush()
     return row
 
@@ -190,6 +225,13 @@ async def create_nature(session: AsyncSession, data: NatureCreate) -> Nature:
         raise Invalid(f"unknown service area `{data.service}`", field="service")
     if await session.get(Nature, (data.service, data.code)) is not None:
         raise Conflict(f"nature `{data.code}` is already on the {data.service} list", field="code")
+    taken = await session.scalar(
+        select(col(Nature.code)).where(
+            col(Nature.service) == data.service, col(Nature.name) == data.name
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"nature `{taken}` of {data.service} is already so named", field="name")
     row = Nature.model_validate(data)
     session.add(row)
     await session.flush()
@@ -223,6 +265,14 @@ async def remove_non_working_day(session: AsyncSession, day: date) -> None:
     )
     if result.first() is None:
         raise NotFound(f"{day} is not a recorded non-working day")
+
+
+async def _check_team_name_free(session: AsyncSession, service: str, name: str) -> None:
+    taken = await session.scalar(
+        select(col(Team.code)).where(col(Team.service) == service, col(Team.name) == name)
+    )
+    if taken is not None:
+        raise Conflict(f"team `{taken}` of {service} is already named {name!r}", field="name")
 
 
 def _check_active_range(active_from: date, active_to: date | None) -> None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from services.api.errors import PreconditionFailed
 
 
 def etag(version: int) -> str:
-    """The ETag of a versioned resource."""
+    """The strong ETag of a versioned resource."""
     return f'"{version}"'
 
 
-def check_version(current: int, expected: int | None) -> None:
-    """412 when the resource changed since the caller read it."""
-    if expected is not None and current != expected:
+def check_version(current: int, expected: Collection[int] | None) -> None:
+    """412 unless the resource is at one of the versions the caller read (None: no check)."""
+    if expected is not None and current not in expected:
         raise PreconditionFailed(
             f"it changed since you read it: send If-Match {etag(current)} after reading it again",
             field="If-Match",

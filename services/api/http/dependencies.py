@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic.json_schema import SkipJsonSchema
 
 from services.api.domain.calendar import CalendarCache
-from services.api.errors import Invalid, PreconditionFailed, PreconditionRequired
-from services.api.models.base import NotAJsonWord
+from services.api.errors import BadRequest, Invalid, PreconditionRequired
+from services.api.models.base import FinancialYearText, NotAJsonWord
 from services.api.rules.clock import WorkingCalendar
 from services.api.rules.financial_year import FinancialYear
 from services.api.settings import ClockTargets, Settings, get_targets
@@ -64,37 +66,47 @@ async def page_limit(
 LimitDep = Annotated[int, Depends(page_limit)]
 
 
-async def financial_year_param(
-    financial_year: Annotated[
-        str | None, Query(description="Financial year such as 2018-19.", examples=["2018-19"])
-    ] = None,
-) -> FinancialYear | None:
+YearQuery = Annotated[
+    FinancialYearText, Query(description="Financial year such as 2018-19.", examples=["2018-19"])
+]
+
+
+async def financial_year_param(financial_year: YearQuery | None = None) -> FinancialYear | None:
     """The `financial_year` query parameter, parsed."""
-    if financial_year is None:
-        return None
-    try:
-        return FinancialYear.parse(financial_year)
-    except ValueError as error:
-        raise Invalid(str(error), field="financial_year") from None
+    return None if financial_year is None else FinancialYear.parse(financial_year)
 
 
 FinancialYearDep = Annotated[FinancialYear | None, Depends(financial_year_param)]
 
 
-_BIGINT_MAX = 2**63 - 1
-ItemId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The item's id.")]
-EscalationId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The escalation's id.")]
-RemedyId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The remedy's id.")]
-RunId = Annotated[int, Path(ge=1, le=_BIGINT_MAX, description="The report run's id.")]
-IdFilter = Annotated[int | None, Query(ge=1, le=_BIGINT_MAX)]
+BIGINT_MAX = 2**63 - 1
+ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The item's id.")]
+EscalationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The escalation's id.")]
+RemedyId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The remedy's id.")]
+RunId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The report run's id.")]
+IdFilter = Annotated[int | None, Query(ge=1, le=BIGINT_MAX)]
+
+
+# A list of entity tags (RFC 9110, 8.8.3): `"3"`, `W/"3"`, `"3", "4"`.
+ENTITY_TAGS = r'^[ \t]*(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*[ \t]*$'
+_ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([!#-~]*)"[ \t]*', re.ASCII)
 
 
 async def if_match_header(
     if_match: Annotated[
-        str | None,
+        str | SkipJsonSchema[None],
         Header(
             alias="If-Match",
-            description="The ETag from the last GET; required, so no update is lost.",
+            description=(
+                "The ETag of the version you read (from its GET), so that no change made "
+                "since is lost: 428 without it, 412 when it is not the current one. Strong "
+                "ETags only, and not `*`."
+            ),
+            # Stated, not enforced here: `expected_version` tells a wildcard (428) from a
+            # header that is no list of entity tags (400). The document marks it required
+            # (`main.require_preconditions`); it is judged once the resource is known to
+            # exist, so an unknown one is a 404 with it or without.
+            json_schema_extra={"pattern": ENTITY_TAGS},
         ),
     ] = None,
 ) -> str | None:
@@ -102,19 +114,31 @@ async def if_match_header(
     return if_match
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version a PATCH was based on; None for `*` (any). 428 without, 412 if unreadable."""
+def expected_version(if_match: str | None) -> frozenset[int]:
+    """The versions a PATCH may apply to, from If-Match: those its strong tags name.
+
+    If-Match compares strong entity tags only (RFC 9110, 13.1.1): a weak tag names no
+    version, nor does a tag this API did not issue, and with none left the resource check
+    answers 412. `*` would let a writer overwrite changes it has not seen, so it is refused
+    as a missing If-Match is (428); a header that is no list of entity tags is a 400.
+    """
     if if_match is None:
         raise PreconditionRequired(
             "send If-Match with the ETag of the version you read", field="If-Match"
         )
-    value = if_match.strip()
-    if value == "*":
-        return None
-    value = value.removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 18:
-        raise PreconditionFailed("not an ETag this API issued", field="If-Match")
-    return int(value)
+    if if_match.strip() == "*":
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you read, not *", field="If-Match"
+        )
+    if not re.fullmatch(ENTITY_TAGS, if_match):
+        raise BadRequest('a list of entity tags, such as "3"', field="If-Match")
+    versions = set()
+    for tag in if_match.split(","):
+        match = _ENTITY_TAG.fullmatch(tag)
+        opaque = match.group(2) if match and not match.group(1) else ""
+        if opaque.isdigit() and len(opaque) < 19:
+            versions.add(int(opaque))
+    return frozenset(versions)
 
 
 # Preconditions are judged after the request itself is found valid (RFC 9110, 13.2.1).
@@ -127,3 +151,28 @@ CodeFilter = Annotated[
     Query(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
     NotAJsonWord,
 ]
+
+CodePath = Annotated[
+    str,
+    Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Its code."),
+]
+
+
+def versioned(update: str, **parameters: str) -> dict[str, Any]:
+    """A response carrying a resource that a PATCH changes: its ETag, and a link to that
+    PATCH sending the ETag back as If-Match (with `parameters` naming the resource)."""
+    return {
+        "headers": {
+            "ETag": {
+                "description": "The version, as a strong ETag: send it as If-Match to change it.",
+                "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+            }
+        },
+        "links": {
+            update: {
+                "operationId": update,
+                "parameters": {**parameters, "header.If-Match": "$response.header.ETag"},
+                "description": "Change it, with If-Match set to this ETag.",
+            }
+        },
+    }

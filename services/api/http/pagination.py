@@ -5,11 +5,24 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
+from fastapi import Query
 from starlette.datastructures import URL
 
 from services.api.errors import Invalid
+
+_BIGINT_MAX = 2**63 - 1
+# What `encode_cursor` writes: URL-safe base64 without padding.
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="From the previous page's `next`.",
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+    ),
+]
 
 
 def encode_cursor(last_id: int) -> str:
@@ -22,9 +35,10 @@ def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         prefix, _, value = text.partition(":")
-        if prefix != "id" or not value.isdigit():
+        # The database's ids are bigints: a larger one is no id of ours.
+        if prefix != "id" or not value.isdigit() or len(value) > 19 or int(value) > _BIGINT_MAX:
             raise ValueError(text)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 
 from services.api.errors import (
     Conflict,
@@ -108,6 +109,22 @@ def _field_path(loc: Sequence[int | str], body: Any) -> list[str]:
     return path
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of every route at the request's path, for a 405's Allow (RFC 9110, 15.5.6).
+
+    The router answers 405 from the first route whose path matched, naming its methods only.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    order = {method: n for n, method in enumerate(_METHOD_ORDER)}
+    return ", ".join(sorted(methods, key=lambda m: (order.get(m, len(order)), m)))
+
+
 def _validation_detail(error: Mapping[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
         return "unknown field"
@@ -179,13 +196,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(
             exc.status_code,
             str(exc.detail),
             None,
             slug=f"http-{exc.status_code}",
             instance=request.url.path,
-            headers=exc.headers,
+            headers=headers,
         )
 
     def _lost_race(request: Request, driver_error: object) -> JSONResponse:

@@ -16,8 +16,10 @@ from services.api.models.base import (
     Count,
     Moment,
     Name,
+    PersonRef,
     StrictModel,
     enum_type,
+    finite,
     timestamp_field,
 )
 
@@ -34,6 +36,7 @@ class ApiKey(SQLModel, table=True):
     """A caller's key: only its SHA-256 is stored; the key itself is shown once."""
 
     __tablename__ = "api_key"
+    __table_args__ = finite("expires_at")
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -60,11 +63,8 @@ class ApiKeyCreate(StrictModel):
         ),
     )
     expires_at: Moment | None = None
-    member_person_id: Count | None = PydanticField(
-        default=None,
-        ge=1,
-        le=2**31 - 1,
-        description="For the portal role: the member whose enquiries it reaches.",
+    member_person_id: PersonRef | None = PydanticField(
+        default=None, description="For the portal role: the member whose enquiries it reaches."
     )
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
+from annotated_types import Gt, Le
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints
+from pydantic import Strict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from services.api.models.base import (
+    Changes,
     Count,
     Day,
     Flag,
-    NoNul,
+    Omittable,
     PastDate,
     StrictModel,
     Text,
+    Trimmed,
+    WholeNumber,
     enum_type,
+    finite,
     timestamp_field,
 )
 from services.api.models.enums import (
@@ -29,17 +34,16 @@ from services.api.models.enums import (
     RemedyType,
 )
 
-LgscoReference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul
-]
-PayeeLabel = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul
-]
-Pence = Annotated[int, PydanticField(strict=True, gt=0, le=100_000_000_00)]
+LgscoReference = Annotated[str, StringConstraints(max_length=40), Trimmed()]
+PayeeLabel = Annotated[str, StringConstraints(max_length=60), Trimmed()]
+Pence = Annotated[int, Strict(), Gt(0), Le(100_000_000_00), WholeNumber]
 
 
 class Escalation(SQLModel, table=True):
     __table_args__ = (
+        *finite(
+            "opened_on", "due_on", "extended_due_on", "completed_on", "panel_on", "decision_on"
+        ),
         sa.CheckConstraint(
             "(stage = 'ombudsman_investigation') = (lgsco_reference IS NOT NULL)",
             name="lgsco_reference",
@@ -58,14 +62,14 @@ class Escalation(SQLModel, table=True):
     item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)
     stage: EscalationStage = Field(sa_type=enum_type(EscalationStage))
     status: EscalationStatus = Field(sa_type=enum_type(EscalationStatus))
-    opened_on: Day
-    due_on: Day | None = None
-    extended_due_on: Day | None = None
-    completed_on: Day | None = None
-    panel_on: Day | None = None
+    opened_on: date
+    due_on: date | None = None
+    extended_due_on: date | None = None
+    completed_on: date | None = None
+    panel_on: date | None = None
     outcome: Finding | None = Field(default=None, sa_type=enum_type(Finding))
     lgsco_reference: str | None = Field(default=None, max_length=40, unique=True)
-    decision_on: Day | None = None
+    decision_on: date | None = None
     decision: OmbudsmanDecision | None = Field(default=None, sa_type=enum_type(OmbudsmanDecision))
     public_interest_report: Flag = Field(
         default=False, sa_column_kwargs={"server_default": sa.false()}
@@ -152,18 +156,19 @@ EscalationCreate = Annotated[
 ]
 
 
-class EscalationUpdate(StrictModel):
+class EscalationUpdate(Changes):
     """Fields that may change as an escalation proceeds; lists replace the stored ones."""
 
     extended_due_on: Day | None = None
     completed_on: PastDate | None = None
     panel_on: Day | None = None
     outcome: Finding | None = None
+    # null, as leaving them out, keeps the stored ones.
     points: list[ComplaintPointIn] | None = PydanticField(default=None, max_length=100)
     recommendations: list[RecommendationIn] | None = PydanticField(default=None, max_length=100)
     decision_on: PastDate | None = None
     decision: OmbudsmanDecision | None = None
-    public_interest_report: Flag | None = None
+    public_interest_report: Omittable[Flag] = None
 
 
 class EscalationPublic(SQLModel):
@@ -173,14 +178,14 @@ class EscalationPublic(SQLModel):
     team: str
     stage: EscalationStage
     status: EscalationStatus
-    opened_on: Day
-    due_on: Day | None
-    extended_due_on: Day | None
-    completed_on: Day | None
-    panel_on: Day | None
+    opened_on: date
+    due_on: date | None
+    extended_due_on: date | None
+    completed_on: date | None
+    panel_on: date | None
     outcome: Finding | None
     lgsco_reference: str | None
-    decision_on: Day | None
+    decision_on: date | None
     decision: OmbudsmanDecision | None
     public_interest_report: Flag
     points: list[ComplaintPointPublic]
@@ -206,13 +211,14 @@ class RemedyBase(SQLModel):
     payee_label: PayeeLabel | None = Field(
         default=None, max_length=60, description='Pseudonymous, as the Ombudsman writes: "Mr B".'
     )
-    due_on: Day | None = None
-    completed_on: PastDate | None = None
+    due_on: date | None = None
+    completed_on: date | None = None
     evidence: Text | None = None
 
 
 class Remedy(RemedyBase, table=True):
     __table_args__ = (
+        *finite("due_on", "completed_on"),
         sa.CheckConstraint(
             "(type IN ('financial_payment', 'refund')) = (amount_pence IS NOT NULL)",
             name="amount_for_money",
@@ -229,11 +235,12 @@ class Remedy(RemedyBase, table=True):
 
 
 class RemedyCreate(RemedyBase, StrictModel):
-    pass
+    due_on: Day | None = None
+    completed_on: PastDate | None = None
 
 
-class RemedyUpdate(StrictModel):
-    description: Text | None = None
+class RemedyUpdate(Changes):
+    description: Omittable[Text] = None
     amount_pence: Pence | None = None
     payee_label: PayeeLabel | None = None
     due_on: Day | None = None

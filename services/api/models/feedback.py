@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -11,16 +11,20 @@ from pydantic import StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from services.api.models.base import (
+    Changes,
     Code,
     Count,
     Day,
     Flag,
     Name,
-    NoNul,
+    Omittable,
     PastDate,
+    PersonRef,
     StrictModel,
     Text,
+    Trimmed,
     enum_type,
+    finite,
     timestamp_field,
 )
 from services.api.models.enums import (
@@ -34,9 +38,7 @@ from services.api.models.enums import (
 )
 from services.api.models.people import PersonCreate
 
-ExternalRef = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
-]
+ExternalRef = Annotated[str, StringConstraints(max_length=100), Trimmed()]
 
 
 class FeedbackItemBase(SQLModel):
@@ -44,12 +46,21 @@ class FeedbackItemBase(SQLModel):
     team: Code = Field(max_length=80)
     external_ref: ExternalRef = Field(max_length=100)
     channel: Channel = Field(sa_type=enum_type(Channel))
-    received_on: PastDate
+    received_on: date
 
 
 class FeedbackItem(FeedbackItemBase, table=True):
     __tablename__ = "feedback_item"
     __table_args__ = (
+        *finite(
+            "received_on",
+            "acknowledged_on",
+            "acknowledge_due_on",
+            "due_on",
+            "extended_due_on",
+            "responded_on",
+            "closed_on",
+        ),
         sa.UniqueConstraint("source_system", "external_ref"),
         sa.ForeignKeyConstraint(["service", "team"], ["team.service", "team.code"]),
         sa.ForeignKeyConstraint(["service", "nature"], ["nature.service", "nature.code"]),
@@ -118,12 +129,12 @@ class FeedbackItem(FeedbackItemBase, table=True):
     ward_or_constituency: str | None = Field(default=None, max_length=200)
 
     status: ItemStatus = Field(sa_type=enum_type(ItemStatus))
-    acknowledged_on: Day | None = None
-    acknowledge_due_on: Day | None = None
-    due_on: Day | None = None
-    extended_due_on: Day | None = None
-    responded_on: Day | None = None
-    closed_on: Day | None = None
+    acknowledged_on: date | None = None
+    acknowledge_due_on: date | None = None
+    due_on: date | None = None
+    extended_due_on: date | None = None
+    responded_on: date | None = None
+    closed_on: date | None = None
     working_days_taken: int | None = None
     on_time: Flag | None = None
 
@@ -142,6 +153,7 @@ SOURCE_SYSTEM_DESCRIPTION = (
 
 class _FeedbackCreateCommon(FeedbackItemBase, StrictModel):
     source_system: Code | None = PydanticField(default=None, description=SOURCE_SYSTEM_DESCRIPTION)
+    received_on: PastDate
     person: PersonCreate | None = None
     # Back-fill of cases already under way in the CRM: these become lifecycle events.
     acknowledged_on: PastDate | None = None
@@ -182,11 +194,8 @@ class MemberEnquiryCreate(_FeedbackCreateCommon):
     enquirer: PersonCreate | None = PydanticField(
         default=None, description="The councillor or MP, unless `enquirer_id` names them."
     )
-    enquirer_id: Count | None = PydanticField(
-        default=None,
-        ge=1,
-        le=2**31 - 1,
-        description="A member already held (the portal's own member).",
+    enquirer_id: PersonRef | None = PydanticField(
+        default=None, description="A member already held (the portal's own member)."
     )
     ward_or_constituency: Name
 
@@ -197,24 +206,25 @@ FeedbackCreate = Annotated[
 ]
 
 
-class FeedbackUpdate(StrictModel):
+class FeedbackUpdate(Changes):
     """Fields a caller may change; lifecycle dates move only through events."""
 
-    team: Code | None = None
-    channel: Channel | None = None
-    procedure: ComplaintProcedure | None = None
-    nature: Code | None = None
-    outcome: Outcome | None = None
+    team: Omittable[Code] = None
+    channel: Omittable[Channel] = None
+    procedure: Omittable[ComplaintProcedure] = None
+    nature: Code | None = PydanticField(default=None, description="null clears it.")
+    outcome: Outcome | None = PydanticField(default=None, description="null clears it.")
     lessons_learned: Text | None = PydanticField(
         default=None,
-        description="A new text is not published until cleared again (lessons_publishable).",
+        description="null clears it; a new text is not published until cleared again"
+        " (lessons_publishable).",
     )
-    lessons_publishable: Flag | None = None
-    compliment_text: Text | None = None
-    publication_consent: Flag | None = None
-    enquirer_role: EnquirerRole | None = None
-    ward_or_constituency: Name | None = None
-    legal_hold: Flag | None = PydanticField(
+    lessons_publishable: Omittable[Flag] = None
+    compliment_text: Omittable[Text] = None
+    publication_consent: Omittable[Flag] = None
+    enquirer_role: Omittable[EnquirerRole] = None
+    ward_or_constituency: Omittable[Name] = None
+    legal_hold: Omittable[Flag] = PydanticField(
         default=None, description="Keeps the people of this case from retention."
     )
 
@@ -235,12 +245,12 @@ class FeedbackPublic(FeedbackItemBase):
     enquirer_id: Count | None
     ward_or_constituency: str | None
     status: ItemStatus
-    acknowledged_on: Day | None
-    acknowledge_due_on: Day | None
-    due_on: Day | None
-    extended_due_on: Day | None
-    responded_on: Day | None
-    closed_on: Day | None
+    acknowledged_on: date | None
+    acknowledge_due_on: date | None
+    due_on: date | None
+    extended_due_on: date | None
+    responded_on: date | None
+    closed_on: date | None
     working_days_taken: int | None
     on_time: Flag | None
     legal_hold: Flag
@@ -256,16 +266,17 @@ class FeedbackPage(SQLModel):
 
 class FeedbackEventBase(SQLModel):
     type: EventType = Field(sa_type=enum_type(EventType))
-    occurred_on: Day
+    occurred_on: date
     actor: Name = Field(max_length=200)
     reason: str | None = None
-    new_due_on: Day | None = None
+    new_due_on: date | None = None
 
 
 class FeedbackEvent(FeedbackEventBase, table=True):
     """Append-only: a trigger refuses UPDATE and DELETE."""
 
     __tablename__ = "feedback_event"
+    __table_args__ = finite("occurred_on", "new_due_on")
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
     item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)

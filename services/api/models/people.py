@@ -9,17 +9,23 @@ import sqlalchemy as sa
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Name, NoNul, StrictModel, timestamp_field
+from services.api.models.base import WHITESPACE_CLASS as WS
+from services.api.models.base import Name, StrictModel, Trimmed, timestamp_field
 
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),
-    NoNul,
+    StringConstraints(max_length=254),
+    Trimmed(f"^[{WS}]*[^@\\u0000{WS}]+@[^@\\u0000{WS}]+[{WS}]*$", "must be an email address"),
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40), NoNul]
-Address = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    Trimmed(
+        f"^[{WS}]*[^\\u0000{WS}][^\\u0000]+[^\\u0000{WS}][{WS}]*$",
+        "must have at least 3 characters besides white space",
+    ),
 ]
+Address = Annotated[str, StringConstraints(max_length=500), Trimmed()]
 
 
 class PersonBase(SQLModel):

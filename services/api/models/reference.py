@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Code, Count, Day, Name, StrictModel, enum_type
+from services.api.models.base import (
+    Changes,
+    Code,
+    Day,
+    Name,
+    Omittable,
+    Position,
+    StrictModel,
+    enum_type,
+    finite,
+)
 from services.api.models.enums import ComplaintProcedure, NonWorkingDayKind
 
 
@@ -14,10 +26,8 @@ class ServiceAreaBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
     complaint_procedure: ComplaintProcedure = Field(sa_type=enum_type(ComplaintProcedure))
-    position: Count = Field(
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report.",
     )
@@ -26,31 +36,33 @@ class ServiceAreaBase(SQLModel):
 class ServiceArea(ServiceAreaBase, table=True):
     __tablename__ = "service_area"
 
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
 
 class ServiceAreaCreate(ServiceAreaBase, StrictModel):
     pass
 
 
-class ServiceAreaUpdate(StrictModel):
-    name: Name | None = None
-    complaint_procedure: ComplaintProcedure | None = None
-    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
+class ServiceAreaUpdate(Changes):
+    name: Omittable[Name] = None
+    complaint_procedure: Omittable[ComplaintProcedure] = None
+    position: Omittable[Position] = None
 
 
 class ServiceAreaPublic(ServiceAreaBase):
-    pass
+    version: int = PydanticField(
+        default=1, description="Its ETag, which a PATCH sends as If-Match."
+    )
 
 
 class TeamBase(SQLModel):
     code: Code = Field(primary_key=True, max_length=80)
     service: Code = Field(foreign_key="service_area.code", index=True, max_length=80)
     name: Name
-    active_from: Day
-    active_to: Day | None = None
-    position: Count = Field(
+    active_from: date
+    active_to: date | None = None
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report's tables.",
     )
@@ -58,35 +70,39 @@ class TeamBase(SQLModel):
 
 class Team(TeamBase, table=True):
     __table_args__ = (
+        *finite("active_from", "active_to"),
         sa.UniqueConstraint("service", "code"),
         sa.UniqueConstraint("service", "name"),
         sa.CheckConstraint("active_to IS NULL OR active_to >= active_from", name="active_range"),
     )
 
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
 
 class TeamCreate(TeamBase, StrictModel):
-    pass
-
-
-class TeamUpdate(StrictModel):
-    name: Name | None = None
-    active_from: Day | None = None
+    active_from: Day
     active_to: Day | None = None
-    position: Count | None = PydanticField(default=None, ge=0, le=10_000)
+
+
+class TeamUpdate(Changes):
+    name: Omittable[Name] = None
+    active_from: Omittable[Day] = None
+    active_to: Day | None = PydanticField(default=None, description="null: active again.")
+    position: Omittable[Position] = None
 
 
 class TeamPublic(TeamBase):
-    pass
+    version: int = PydanticField(
+        default=1, description="Its ETag, which a PATCH sends as If-Match."
+    )
 
 
 class NatureBase(SQLModel):
     service: Code = Field(foreign_key="service_area.code", primary_key=True, max_length=80)
     code: Code = Field(primary_key=True, max_length=80)
     name: Name
-    position: Count = Field(
+    position: Position = Field(
         default=0,
-        ge=0,
-        le=10_000,
         sa_column_kwargs={"server_default": "0"},
         description="Order in the report's tables.",
     )
@@ -105,7 +121,7 @@ class NaturePublic(NatureBase):
 
 
 class NonWorkingDayBase(SQLModel):
-    day: Day = Field(primary_key=True)
+    day: date = Field(primary_key=True)
     kind: NonWorkingDayKind = Field(sa_type=enum_type(NonWorkingDayKind))
     description: Name
 
@@ -114,10 +130,11 @@ class NonWorkingDay(NonWorkingDayBase, table=True):
     """A day off beyond the published bank holidays: a council closure or a new bank holiday."""
 
     __tablename__ = "non_working_day"
+    __table_args__ = finite("day")
 
 
 class NonWorkingDayCreate(NonWorkingDayBase, StrictModel):
-    pass
+    day: Day
 
 
 class NonWorkingDayPublic(NonWorkingDayBase):

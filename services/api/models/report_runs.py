@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
+from annotated_types import Ge, Le
 from pydantic import Field as PydanticField
+from pydantic import Strict
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Count, Name, StrictModel, Text, enum_type, timestamp_field
+from services.api.models.base import (
+    FinancialYearText,
+    Name,
+    StrictModel,
+    Text,
+    WholeNumber,
+    enum_type,
+    timestamp_field,
+)
 
 
 class ReportKind(StrEnum):
@@ -58,12 +69,14 @@ class ReportFile(SQLModel, table=True):
 
 class ReportRunCreate(StrictModel):
     kind: ReportKind
-    year: Name = PydanticField(description="Financial year such as 2018-19.", examples=["2018-19"])
+    year: FinancialYearText = PydanticField(
+        description="Financial year such as 2018-19.", examples=["2018-19"]
+    )
 
 
 class ReportRunClaim(StrictModel):
     worker: Name
-    lease_seconds: Count = PydanticField(default=300, ge=10, le=3600)
+    lease_seconds: Annotated[int, Strict(), Ge(10), Le(3600), WholeNumber] = 300
 
 
 class ReportRunFinish(StrictModel):

@@ -24,6 +24,10 @@ class FinancialYear:
         start, end = int(match.group(1)), int(match.group(2))
         if (start + 1) % 100 != end:
             raise ValueError(f"{text} is not a financial year: {start} is followed by {start + 1}")
+        # Its first and last days must be dates: 0000-01 starts in a year 0, 9999-00 ends in
+        # a year 10000.
+        if not 1 <= start < 9999:
+            raise ValueError(f"{text} is not a financial year this service can hold")
         return cls(start)
 
     @classmethod
@@ -49,12 +53,12 @@ class FinancialYear:
     @property
     def slug(self) -> str:
         """`2018-19`, as used in URLs."""
-        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+        return f"{self.start_year:04d}-{(self.start_year + 1) % 100:02d}"
 
     @property
     def label(self) -> str:
         """`2018/19`, as printed in reports."""
-        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+        return f"{self.start_year:04d}/{(self.start_year + 1) % 100:02d}"
 
     def __str__(self) -> str:
         return self.slug

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,7 +102,10 @@ async def create_mapping(session: AsyncSession, data: ImportMappingCreate) -> Im
 
 
 async def update_mapping(
-    session: AsyncSession, name: str, data: ImportMappingUpdate, expected_version: int | None
+    session: AsyncSession,
+    name: str,
+    data: ImportMappingUpdate,
+    expected_version: Collection[int] | None,
 ) -> ImportMapping:
     """Change a saved mapping's description, source system or sheets (replaced whole)."""
     if built_in(name) is not None:

@@ -52,7 +52,7 @@ WHERE l.import_id = :import_id AND i.version <> 1
 """
 )
 # The events go first: the log lets through only the deletion of events of items linked to an
-# import being undone (migration 0010). The items then go, taking their links with them.
+# import being undone (migration 0011). The items then go, taking their links with them.
 _DELETE_EVENTS = text(
     """
 DELETE FROM feedback_event AS e USING import_item AS l

@@ -8,7 +8,7 @@ from fastapi import Path, Request, status
 
 from services.api.domain import access as domain
 from services.api.http.dependencies import LimitDep
-from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import AdminActor
@@ -20,7 +20,7 @@ from services.api.models.access import (
     AuditEventPublic,
     AuditPage,
 )
-from services.api.models.base import Moment
+from services.api.models.base import Moment, QueryText
 from services.api.storage.database import SessionDep
 
 router = api_router(tags=["access"])
@@ -56,7 +56,7 @@ async def list_api_keys(session: SessionDep, actor: AdminActor) -> list[ApiKeyPu
 
 
 @router.post(
-    "/v1/api-keys/{key_id}/revoke",
+    "/v1/api-keys/{key_id:int}/revoke",
     response_model=ApiKeyPublic,
     responses=problem_responses(401, 403, 404),
 )
@@ -75,12 +75,12 @@ async def list_audit(
     session: SessionDep,
     actor: AdminActor,
     limit: LimitDep,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    key_name: str | None = None,
+    resource_type: QueryText | None = None,
+    resource_id: QueryText | None = None,
+    key_name: QueryText | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> AuditPage:
     """The audit trail, oldest first, filtered by resource, key and time."""
     rows = await domain.list_audit(

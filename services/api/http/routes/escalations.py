@@ -20,8 +20,9 @@ from services.api.http.dependencies import (
     RemedyId,
     TargetsDep,
     expected_version,
+    versioned,
 )
-from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import CrmActor
@@ -43,10 +44,13 @@ router = api_router(tags=["escalations"])
 
 
 @router.post(
-    "/v1/feedback/{item_id}/escalations",
+    "/v1/feedback/{item_id:int}/escalations",
     response_model=EscalationPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={
+        201: versioned("update_escalation", escalation_id="$response.body#/id"),
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def create_escalation(
     item_id: ItemId,
@@ -67,6 +71,7 @@ async def create_escalation(
     response.headers["Location"] = str(
         request.url_for("get_escalation", escalation_id=escalation_id)
     )
+    response.headers["ETag"] = etag(created.version)
     return created
 
 
@@ -84,7 +89,7 @@ async def list_escalations(
     item_id: IdFilter = None,
     service: CodeFilter = None,
     team: CodeFilter = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> EscalationPage:
     """List escalations, filtered, in id order; `financial_year` is that of opening."""
     filters = domain.EscalationFilters(
@@ -103,9 +108,12 @@ async def list_escalations(
 
 
 @router.get(
-    "/v1/escalations/{escalation_id}",
+    "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={
+        200: versioned("update_escalation", escalation_id="$request.path.escalation_id"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_escalation(
     escalation_id: EscalationId, session: SessionDep, actor: CrmActor, response: Response
@@ -117,9 +125,12 @@ async def get_escalation(
 
 
 @router.patch(
-    "/v1/escalations/{escalation_id}",
+    "/v1/escalations/{escalation_id:int}",
     response_model=EscalationPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={
+        200: versioned("update_escalation", escalation_id="$request.path.escalation_id"),
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+    },
 )
 async def update_escalation(
     escalation_id: EscalationId,
@@ -143,17 +154,27 @@ async def update_escalation(
 
 
 @router.post(
-    "/v1/escalations/{escalation_id}/remedies",
+    "/v1/escalations/{escalation_id:int}/remedies",
     response_model=RemedyPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        201: versioned("update_remedy", remedy_id="$response.body#/id"),
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def create_remedy(
-    escalation_id: EscalationId, data: RemedyCreate, session: SessionDep, actor: CrmActor
+    escalation_id: EscalationId,
+    data: RemedyCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CrmActor,
 ) -> RemedyPublic:
     """Record a remedy the council agreed, such as a payment or a new assessment."""
     remedy = await domain.create_remedy(session, escalation_id, data)
     await actor.record(session, "remedy", "remedy", remedy.id, after=remedy.model_dump(mode="json"))
+    response.headers["Location"] = str(request.url_for("get_remedy", remedy_id=remedy.id))
+    response.headers["ETag"] = etag(remedy.version)
     return remedy
 
 
@@ -166,7 +187,7 @@ async def list_remedies(
     escalation_id: IdFilter = None,
     due_before: Day | None = None,
     status: RemedyStatus | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> RemedyPage:
     """List remedies, filtered by due date and status as of today, in id order."""
     filters = domain.RemedyFilters(
@@ -178,9 +199,12 @@ async def list_remedies(
 
 
 @router.get(
-    "/v1/remedies/{remedy_id}",
+    "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={
+        200: versioned("update_remedy", remedy_id="$request.path.remedy_id"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_remedy(
     remedy_id: RemedyId, session: SessionDep, actor: CrmActor, response: Response
@@ -192,9 +216,12 @@ async def get_remedy(
 
 
 @router.patch(
-    "/v1/remedies/{remedy_id}",
+    "/v1/remedies/{remedy_id:int}",
     response_model=RemedyPublic,
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses={
+        200: versioned("update_remedy", remedy_id="$request.path.remedy_id"),
+        **problem_responses(401, 403, 404, 412, 422, 428),
+    },
 )
 async def update_remedy(
     remedy_id: RemedyId,

@@ -23,15 +23,16 @@ from services.api.http.dependencies import (
     LimitDep,
     TargetsDep,
     expected_version,
+    versioned,
 )
 from services.api.http.limits import JsonShape, bounded_stream, json_bounds
-from services.api.http.pagination import decode_cursor, next_page_url
+from services.api.http.pagination import Cursor, decode_cursor, next_page_url
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import CrmActor, CrmOrPortalActor, Forbidden
 from services.api.http.transactions import read_only, streams_body
 from services.api.models import FeedbackItem
-from services.api.models.base import Day, Moment
+from services.api.models.base import Day, Moment, QueryFlag
 from services.api.models.enums import ComplaintProcedure, FeedbackKind, ItemStatus
 from services.api.models.feedback import (
     BulkResult,
@@ -87,7 +88,12 @@ def snapshot(item: FeedbackItem) -> dict[str, Any]:
     response_model=FeedbackPublic,
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"model": FeedbackPublic, "description": "Already held: the same item, unchanged."},
+        201: versioned("update_feedback", item_id="$response.body#/id"),
+        200: {
+            "model": FeedbackPublic,
+            "description": "Already held: the same item, unchanged.",
+            **versioned("update_feedback", item_id="$response.body#/id"),
+        },
         **problem_responses(400, *AUTH_ERRORS, 409, 413, 422),
     },
 )
@@ -201,11 +207,11 @@ async def list_feedback(
     procedure: ComplaintProcedure | None = None,
     status: ItemStatus | None = None,
     overdue: Annotated[
-        bool | None, Query(description="Open items past their due date (or not).")
+        QueryFlag | None, Query(description="Open items past their due date (or not).")
     ] = None,
     due_before: Day | None = None,
     updated_since: Moment | None = None,
-    cursor: Annotated[str | None, Query(description="From the previous page's `next`.")] = None,
+    cursor: Cursor = None,
 ) -> Response:
     """List items, filtered, in id order, one page at a time."""
     filters = domain.FeedbackFilters(
@@ -232,7 +238,12 @@ async def list_feedback(
 
 
 @router.get(
-    "/{item_id}", response_model=FeedbackPublic, responses=problem_responses(*AUTH_ERRORS, 404)
+    "/{item_id:int}",
+    response_model=FeedbackPublic,
+    responses={
+        200: versioned("update_feedback", item_id="$request.path.item_id"),
+        **problem_responses(*AUTH_ERRORS, 404),
+    },
 )
 @read_only
 async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActor) -> Response:
@@ -248,9 +259,12 @@ async def get_feedback(item_id: ItemId, request: Request, actor: CrmOrPortalActo
 
 
 @router.patch(
-    "/{item_id}",
+    "/{item_id:int}",
     response_model=FeedbackPublic,
-    responses=problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428),
+    responses={
+        200: versioned("update_feedback", item_id="$request.path.item_id"),
+        **problem_responses(*AUTH_ERRORS, 404, 409, 412, 422, 428),
+    },
 )
 async def update_feedback(
     item_id: ItemId,
@@ -277,7 +291,7 @@ async def update_feedback(
 
 
 @router.post(
-    "/{item_id}/events",
+    "/{item_id:int}/events",
     response_model=FeedbackEventPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*AUTH_ERRORS, 404, 409, 422),
@@ -300,7 +314,7 @@ async def create_feedback_event(
 
 
 @router.get(
-    "/{item_id}/events",
+    "/{item_id:int}/events",
     response_model=list[FeedbackEventPublic],
     responses=problem_responses(*AUTH_ERRORS, 404),
 )

@@ -22,11 +22,13 @@ from services.api.http.dependencies import (
     SettingsDep,
     TargetsDep,
     expected_version,
+    versioned,
 )
 from services.api.http.pagination import decode_cursor, next_page_url
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import CrmActor
+from services.api.models.base import QueryFlag
 from services.api.models.imports import (
     ImportMappingCreate,
     ImportMappingPublic,
@@ -83,7 +85,7 @@ async def create_import(
         Form(min_length=1, max_length=80, pattern=_CODE, description="A saved mapping's name."),
     ],
     dry_run: Annotated[
-        bool, Query(description="Check every row and report, writing nothing.")
+        QueryFlag, Query(description="Check every row and report, writing nothing.")
     ] = False,
 ) -> ImportReport:
     """Import a spreadsheet through the same checks as the bulk path: all its rows or none.
@@ -181,7 +183,10 @@ async def list_import_mappings(session: SessionDep, actor: CrmActor) -> list[Imp
     "/v1/import-mappings",
     response_model=ImportMappingPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: versioned("update_import_mapping", name="$response.body#/name"),
+        **problem_responses(401, 403, 409, 422),
+    },
 )
 async def create_import_mapping(
     data: ImportMappingCreate, response: Response, session: SessionDep, actor: CrmActor
@@ -194,7 +199,7 @@ async def create_import_mapping(
 
 
 @router.post(
-    "/v1/import-mappings/suggest",
+    "/v1/import-suggestions",
     response_model=MappingSuggestion,
     responses=problem_responses(401, 403, 413, 422),
 )
@@ -209,7 +214,10 @@ async def suggest_import_mapping(
 @router.get(
     "/v1/import-mappings/{name}",
     response_model=ImportMappingPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={
+        200: versioned("update_import_mapping", name="$request.path.name"),
+        **problem_responses(401, 403, 404),
+    },
 )
 async def get_import_mapping(
     name: MappingName, response: Response, session: SessionDep, actor: CrmActor
@@ -223,7 +231,10 @@ async def get_import_mapping(
 @router.patch(
     "/v1/import-mappings/{name}",
     response_model=ImportMappingPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={
+        200: versioned("update_import_mapping", name="$request.path.name"),
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+    },
 )
 async def update_import_mapping(
     name: MappingName,

@@ -17,7 +17,9 @@ router = api_router(prefix="/v1/people", tags=["people"])
 PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/{person_id}", response_model=PersonPublic, responses=problem_responses(401, 403, 404))
+@router.get(
+    "/{person_id:int}", response_model=PersonPublic, responses=problem_responses(401, 403, 404)
+)
 async def get_person(person_id: PersonId, session: SessionDep, actor: CrmActor) -> PersonPublic:
     """A person's details; the read is recorded in the audit trail."""
     person = PersonPublic.model_validate(await domain.get_person(session, person_id))
@@ -26,7 +28,7 @@ async def get_person(person_id: PersonId, session: SessionDep, actor: CrmActor) 
 
 
 @router.get(
-    "/{person_id}/export",
+    "/{person_id:int}/export",
     response_model=dict[str, Any],
     responses=problem_responses(401, 403, 404),
 )
@@ -40,7 +42,7 @@ async def export_person(
 
 
 @router.post(
-    "/{person_id}/erase",
+    "/{person_id:int}/erase",
     response_model=PersonPublic,
     responses=problem_responses(401, 403, 404),
 )

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from services.api.domain import reference as domain
 from services.api.domain.feedback import recompute_open_items
-from services.api.http.dependencies import CalendarCacheDep, CodeFilter, TargetsDep
+from services.api.domain.versions import etag
+from services.api.http.dependencies import (
+    CalendarCacheDep,
+    CodeFilter,
+    CodePath,
+    IfMatchDep,
+    TargetsDep,
+    expected_version,
+    versioned,
+)
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import AdminActor, AnyRoleActor
@@ -42,27 +49,63 @@ async def list_services(session: SessionDep, actor: AnyRoleActor) -> list[Servic
     "/services",
     response_model=ServiceAreaPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: versioned("update_service", code="$response.body#/code"),
+        **problem_responses(401, 403, 409, 422),
+    },
 )
 async def create_service(
-    data: ServiceAreaCreate, session: SessionDep, actor: AdminActor
+    data: ServiceAreaCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: AdminActor,
 ) -> ServiceAreaPublic:
     """Add a service area."""
     created = ServiceAreaPublic.model_validate(await domain.create_service(session, data))
     await actor.record(session, "create", "service_area", created.code, after=created.model_dump())
+    response.headers["Location"] = str(request.url_for("get_service", code=created.code))
+    response.headers["ETag"] = etag(created.version)
     return created
+
+
+@router.get(
+    "/services/{code}",
+    response_model=ServiceAreaPublic,
+    responses={
+        200: versioned("update_service", code="$request.path.code"),
+        **problem_responses(401, 403, 404),
+    },
+)
+async def get_service(
+    code: CodePath, session: SessionDep, actor: AnyRoleActor, response: Response
+) -> ServiceAreaPublic:
+    """One service area; its ETag is what a PATCH sends as If-Match."""
+    service = ServiceAreaPublic.model_validate(await domain.get_service(session, code))
+    response.headers["ETag"] = etag(service.version)
+    return service
 
 
 @router.patch(
     "/services/{code}",
     response_model=ServiceAreaPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        200: versioned("update_service", code="$request.path.code"),
+        **problem_responses(401, 403, 404, 412, 422, 428),
+    },
 )
 async def update_service(
-    code: str, data: ServiceAreaUpdate, session: SessionDep, actor: AdminActor
+    code: CodePath,
+    data: ServiceAreaUpdate,
+    session: SessionDep,
+    actor: AdminActor,
+    if_match: IfMatchDep,
+    response: Response,
 ) -> ServiceAreaPublic:
-    """Rename a service area or change its default complaint procedure."""
-    updated = ServiceAreaPublic.model_validate(await domain.update_service(session, code, data))
+    """Rename a service area or change its default complaint procedure; If-Match is required."""
+    row = await domain.update_service(session, code, data, expected_version(if_match))
+    updated = ServiceAreaPublic.model_validate(row)
+    response.headers["ETag"] = etag(updated.version)
     changes = data.model_dump(mode="json", exclude_unset=True)
     await actor.record(session, "update", "service_area", code, after=changes)
     return updated
@@ -85,25 +128,66 @@ async def list_teams(
     "/teams",
     response_model=TeamPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: versioned("update_team", code="$response.body#/code"),
+        **problem_responses(401, 403, 409, 422),
+    },
 )
-async def create_team(data: TeamCreate, session: SessionDep, actor: AdminActor) -> TeamPublic:
+async def create_team(
+    data: TeamCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: AdminActor,
+) -> TeamPublic:
     """Add a team, active from a date."""
     created = TeamPublic.model_validate(await domain.create_team(session, data))
     await actor.record(
         session, "create", "team", created.code, after=created.model_dump(mode="json")
     )
+    response.headers["Location"] = str(request.url_for("get_team", code=created.code))
+    response.headers["ETag"] = etag(created.version)
     return created
 
 
+@router.get(
+    "/teams/{code}",
+    response_model=TeamPublic,
+    responses={
+        200: versioned("update_team", code="$request.path.code"),
+        **problem_responses(401, 403, 404),
+    },
+)
+async def get_team(
+    code: CodePath, session: SessionDep, actor: AnyRoleActor, response: Response
+) -> TeamPublic:
+    """One team; its ETag is what a PATCH sends as If-Match."""
+    team = TeamPublic.model_validate(await domain.get_team(session, code))
+    response.headers["ETag"] = etag(team.version)
+    return team
+
+
 @router.patch(
-    "/teams/{code}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422)
+    "/teams/{code}",
+    response_model=TeamPublic,
+    responses={
+        200: versioned("update_team", code="$request.path.code"),
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+    },
 )
 async def update_team(
-    code: str, data: TeamUpdate, session: SessionDep, actor: AdminActor
+    code: CodePath,
+    data: TeamUpdate,
+    session: SessionDep,
+    actor: AdminActor,
+    if_match: IfMatchDep,
+    response: Response,
 ) -> TeamPublic:
-    """Rename a team or change when it is active (set active_to when it closes)."""
-    updated = TeamPublic.model_validate(await domain.update_team(session, code, data))
+    """Rename a team or change when it is active (set active_to when it closes); If-Match is
+    required."""
+    row = await domain.update_team(session, code, data, expected_version(if_match))
+    updated = TeamPublic.model_validate(row)
+    response.headers["ETag"] = etag(updated.version)
     changes = data.model_dump(mode="json", exclude_unset=True)
     await actor.record(session, "update", "team", code, after=changes)
     return updated
@@ -178,7 +262,7 @@ async def create_non_working_day(
     responses=problem_responses(401, 403, 404),
 )
 async def delete_non_working_day(
-    day: date,
+    day: Day,
     session: SessionDep,
     cache: CalendarCacheDep,
     targets: TargetsDep,

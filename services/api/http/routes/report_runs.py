@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Path, Query, Request, Response, status
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.domain import report_runs as domain
 from services.api.domain.audit import Actor
-from services.api.errors import Invalid
+from services.api.errors import UnsupportedMediaType
 from services.api.http.dependencies import LimitDep, RunId
-from services.api.http.pagination import decode_cursor, paginate
+from services.api.http.pagination import Cursor, decode_cursor, paginate
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import BiActor, ReporterActor, StatsActor
 from services.api.models import ReportFile, ReportRun
+from services.api.models.base import WINDOW, FinancialYearText, Name, SchemaPattern
 from services.api.models.report_runs import (
     ReportFilePublic,
     ReportKind,
@@ -34,12 +36,19 @@ from services.api.storage.database import SessionDep
 
 router = api_router(tags=["reports"])
 
-FILE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,199}", re.ASCII)
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+FileName = Annotated[
+    str,
+    Path(
+        description="Lower-case letters, digits, dots, dashes and underscores.",
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        max_length=200,
+    ),
+]
 
 
 def _snapshot(run: ReportRun) -> dict[str, Any]:
@@ -56,11 +65,41 @@ async def _record(
         await actor.record(session, action, "report_run", run.id, before=before, after=after)
 
 
-def _parse_year(text: str, field: str) -> FinancialYear:
-    try:
-        return FinancialYear.parse(text)
-    except ValueError as error:
-        raise Invalid(str(error), field=field) from None
+def _report_file(value: str) -> str:
+    year, _, extension = value.partition(".")
+    if year not in WINDOW.financial_years or extension not in CONTENT_TYPES:
+        raise PydanticCustomError(
+            "report_file",
+            "a financial year and a format, such as 2018-19.csv ({formats})",
+            {"formats": ", ".join(sorted(CONTENT_TYPES))},
+        )
+    return value
+
+
+LatestFile = Annotated[
+    str,
+    AfterValidator(_report_file),
+    SchemaPattern(
+        f"^(?:{'|'.join(WINDOW.financial_years)})\\.(?:{'|'.join(sorted(CONTENT_TYPES))})$"
+    ),
+    Path(description="The year and format, e.g. 2018-19.csv."),
+]
+
+
+def _media_type(content_type: str | None) -> str:
+    """The stored content type of an upload: one of the report formats in UTF-8, else 415."""
+    media, *parameters = (content_type or "").lower().split(";")
+    charsets = {
+        value.strip().strip('"')
+        for name, _, value in (p.partition("=") for p in parameters)
+        if name.strip() == "charset"
+    }
+    for stored in CONTENT_TYPES.values():
+        if stored.split(";")[0] == media.strip() and charsets <= {"utf-8"}:
+            return stored
+    raise UnsupportedMediaType(
+        f"upload {', '.join(sorted(CONTENT_TYPES.values()))}", field="Content-Type"
+    )
 
 
 def _public(request: Request, run: ReportRun, files: list[ReportFile]) -> ReportRunPublic:
@@ -102,7 +141,7 @@ async def create_report_run(
     actor: BiActor,
 ) -> ReportRunPublic:
     """Queue an annual report or an Ombudsman ledger for a financial year."""
-    run = await domain.queue_run(session, data.kind, _parse_year(data.year, "year"))
+    run = await domain.queue_run(session, data.kind, FinancialYear.parse(data.year))
     await _record(session, actor, "create", run, None)
     response.headers["Location"] = str(request.url_for("get_report_run", run_id=run.id))
     return await _answer(request, session, run)
@@ -118,15 +157,15 @@ async def list_report_runs(
     limit: LimitDep,
     kind: ReportKind | None = None,
     status: RunStatus | None = None,
-    year: str | None = None,
-    cursor: str | None = None,
+    year: FinancialYearText | None = None,
+    cursor: Cursor = None,
 ) -> ReportRunPage:
     """Report runs in the order they were queued."""
     runs = await domain.list_runs(
         session,
         kind=kind,
         status=status,
-        year=_parse_year(year, "year") if year else None,
+        year=FinancialYear.parse(year) if year else None,
         after_id=decode_cursor(cursor),
         limit=limit,
     )
@@ -136,7 +175,7 @@ async def list_report_runs(
 
 
 @router.get(
-    "/v1/report-runs/{run_id}",
+    "/v1/report-runs/{run_id:int}",
     response_model=ReportRunPublic,
     responses=problem_responses(401, 403, 404),
 )
@@ -164,12 +203,12 @@ async def claim_report_run(
 
 
 @router.put(
-    "/v1/report-runs/{run_id}/files/{name}",
+    "/v1/report-runs/{run_id:int}/files/{name}",
     response_model=ReportFilePublic,
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": ReportFilePublic, "description": "Already uploaded."},
-        **problem_responses(401, 403, 404, 409, 413, 422),
+        **problem_responses(401, 403, 404, 409, 413, 415, 422),
     },
     openapi_extra={
         "requestBody": {
@@ -180,17 +219,15 @@ async def claim_report_run(
 )
 async def put_report_run_file(
     run_id: RunId,
-    name: str,
+    name: FileName,
     request: Request,
     response: Response,
     session: SessionDep,
     actor: ReporterActor,
-    worker: Annotated[str, Query(min_length=1, max_length=200)],
-    content_type: Annotated[str, Header()] = "application/octet-stream",
+    worker: Annotated[Name, Query()],
 ) -> ReportFilePublic:
-    """Upload one of a run's files; uploading the same file again changes nothing."""
-    if not FILE_NAME.fullmatch(name):
-        raise Invalid("a file name is lower-case letters, digits, dots and dashes", field="name")
+    """Upload one of a run's files (JSON, CSV or HTML); uploading it again changes nothing."""
+    content_type = _media_type(request.headers.get("content-type"))
     content = await request.body()
     stored, upload = await domain.put_file(session, run_id, name, content_type, content, worker)
     if upload is not domain.Upload.created:
@@ -208,7 +245,7 @@ async def put_report_run_file(
 
 
 @router.post(
-    "/v1/report-runs/{run_id}/complete",
+    "/v1/report-runs/{run_id:int}/complete",
     response_model=ReportRunPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
@@ -227,7 +264,7 @@ async def complete_report_run(
 
 
 @router.post(
-    "/v1/report-runs/{run_id}/fail",
+    "/v1/report-runs/{run_id:int}/fail",
     response_model=ReportRunPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
@@ -246,7 +283,7 @@ async def fail_report_run(
 
 
 @router.post(
-    "/v1/report-runs/{run_id}/requeue",
+    "/v1/report-runs/{run_id:int}/requeue",
     response_model=ReportRunPublic,
     responses=problem_responses(401, 403, 404, 409),
 )
@@ -280,13 +317,13 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get(
-    "/v1/report-runs/{run_id}/files/{name}",
+    "/v1/report-runs/{run_id:int}/files/{name}",
     response_class=Response,
     responses=FILE_RESPONSES,
 )
 async def get_report_run_file(
     run_id: RunId,
-    name: str,
+    name: FileName,
     session: SessionDep,
     actor: StatsActor,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -299,15 +336,13 @@ async def get_report_run_file(
 @router.get("/v1/reports/{kind}/{file}", response_class=Response, responses=FILE_RESPONSES)
 async def get_latest_report(
     kind: ReportKind,
-    file: Annotated[str, Path(description="The year and format, e.g. 2018-19.csv.")],
+    file: LatestFile,
     session: SessionDep,
     actor: StatsActor,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The newest completed report of a kind and year, e.g. /v1/reports/annual/2018-19.csv."""
     year_text, _, extension = file.partition(".")
-    if extension not in CONTENT_TYPES:
-        raise Invalid(f"ask for {', '.join(sorted(CONTENT_TYPES))}", field="file")
-    year = _parse_year(year_text, "file")
+    year = FinancialYear.parse(year_text)
     stored, completed_at = await domain.newest_completed_file(session, kind, year, extension)
     return _file_response(stored, format_datetime(completed_at, usegmt=True), if_none_match)

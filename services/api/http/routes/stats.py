@@ -8,11 +8,11 @@ from fastapi import Depends, Query
 
 from services.api.domain import stats as domain
 from services.api.errors import Invalid
-from services.api.http.dependencies import CodeFilter
+from services.api.http.dependencies import CodeFilter, YearQuery
 from services.api.http.problems import problem_responses
 from services.api.http.routing import api_router
 from services.api.http.security import StatsActor
-from services.api.models.base import Day, council_today
+from services.api.models.base import Day, FinancialYearText, council_today
 from services.api.models.enums import EscalationStage, FeedbackKind
 from services.api.models.stats import (
     EscalationCounts,
@@ -32,24 +32,15 @@ from services.api.storage.database import SessionDep
 router = api_router(prefix="/v1/stats", tags=["statistics"])
 
 MAX_YEARS = 20
-YearText = Annotated[
-    str, Query(description="Financial year such as 2018-19.", examples=["2018-19"])
-]
-
-
-def _parse(text: str, field: str) -> FinancialYear:
-    try:
-        return FinancialYear.parse(text)
-    except ValueError as error:
-        raise Invalid(str(error), field=field) from None
 
 
 async def year_range(
-    from_year: YearText, to_year: Annotated[str | None, Query()] = None
+    from_year: YearQuery,
+    to_year: Annotated[FinancialYearText | None, Query(description="Default: from_year.")] = None,
 ) -> domain.YearRange:
     """`from_year` to `to_year` (default: the same year), at most twenty years."""
-    first = _parse(from_year, "from_year")
-    last = _parse(to_year, "to_year") if to_year is not None else first
+    first = FinancialYear.parse(from_year)
+    last = FinancialYear.parse(to_year) if to_year is not None else first
     if last.start_year < first.start_year:
         raise Invalid("must not be before from_year", field="to_year")
     if last.start_year - first.start_year >= MAX_YEARS:
@@ -57,9 +48,9 @@ async def year_range(
     return domain.YearRange(first, last)
 
 
-async def one_year(financial_year: YearText) -> FinancialYear:
+async def one_year(financial_year: YearQuery) -> FinancialYear:
     """The `financial_year` parameter, parsed."""
-    return _parse(financial_year, "financial_year")
+    return FinancialYear.parse(financial_year)
 
 
 YearsDep = Annotated[domain.YearRange, Depends(year_range)]

@@ -6,7 +6,7 @@ record is marked undone in the same transaction (the undo marks it, deletes the 
 the items, whose links go with them, so nothing is left that would let another through).
 
 Revision ID: 5a1c0e9d2b77
-Revises: 7c41d2e9a0b3
+Revises: e215144fa1dc
 Create Date: 2026-12-02 02:07:37.899422
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "5a1c0e9d2b77"
-down_revision: str | None = "7c41d2e9a0b3"
+down_revision: str | None = "e215144fa1dc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
