@@ -24,6 +24,7 @@ from services.api.http.routes import (
     escalations,
     feedback,
     health,
+    ombudsman,
     people,
     reference,
     report_runs,
@@ -60,6 +61,7 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
 ROUTERS = (
     feedback.router,
     escalations.router,
+    ombudsman.router,
     people.router,
     reference.router,
     stats.router,

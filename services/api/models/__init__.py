@@ -7,7 +7,13 @@ from services.api.models.escalations import ComplaintPoint, Escalation, Recommen
 from services.api.models.feedback import FeedbackEvent, FeedbackItem
 from services.api.models.idempotency import IdempotencyRecord
 from services.api.models.people import Person
-from services.api.models.reference import Nature, NonWorkingDay, ServiceArea, Team
+from services.api.models.reference import (
+    Nature,
+    NonWorkingDay,
+    PopulationEstimate,
+    ServiceArea,
+    Team,
+)
 from services.api.models.report_runs import ReportFile, ReportRun
 
 metadata = SQLModel.metadata
@@ -23,6 +29,7 @@ __all__ = [
     "Nature",
     "NonWorkingDay",
     "Person",
+    "PopulationEstimate",
     "Recommendation",
     "Remedy",
     "ReportFile",
