@@ -83,15 +83,16 @@ REPORT_LABELS: dict[ReconciledMeasure, str] = {
     "investigated": "Ombudsman investigations undertaken (this report)",
     "upheld": "Of those, decided with a finding of fault",
 }
+# Each reason as a sentence says it, after a signed count such as "+3".
 REASONS = {
-    "received_in_an_earlier_year": "Received in an earlier year, decided in this one",
-    "not_logged_by_the_council": "Decided by the Ombudsman; never logged by the council",
-    "not_yet_decided": "Received this year, not yet decided",
-    "decided_after_the_year": "Received this year, decided after it ended",
+    "received_in_an_earlier_year": "received in an earlier year and decided in this one",
+    "not_logged_by_the_council": "decided by the Ombudsman and never logged by the council",
+    "not_yet_decided": "received this year and not yet decided",
+    "decided_after_the_year": "received this year and decided after it ended",
     "not_investigated_by_the_ombudsman": (
-        "Counted by the council as an investigation; the Ombudsman did not investigate it"
+        "counted as an investigation by the council, not by the Ombudsman"
     ),
-    "decided_before_it_was_received": "Decided before the day recorded as received: check it",
+    "decided_before_it_was_received": "recorded as decided before being received",
 }
 STAGE_WORDS = {
     "premature": "sent it back to the council as premature",

@@ -94,25 +94,33 @@ def letter_sentences(letter: LetterReport) -> list[str]:
     """What the letter will say, in words built from its figures."""
     f = letter.figures
     year = letter.label
+    preface = (
+        f"Each summer the {letter.ombudsman_name} writes to the council with its figures for "
+        "the year to 31 March, and publishes them; here they are as the council's own records "
+        "give them."
+    )
     if f.decided == 0:
-        return [f"The {letter.ombudsman_name} made no decisions about the council in {year}."]
+        return [preface, f"It made no decisions about the council in {year}."]
     sentences = [
-        f"In {year} the {letter.ombudsman_name} made "
+        preface,
+        f"In {year} the Ombudsman made "
         f"{wording.counted(f.decided, 'decision')} on complaints about the council: "
         f"{f.not_for_us} not for it to consider, {f.assessed_and_closed} assessed and closed "
-        f"without an investigation, and {f.investigated} investigated."
+        f"without an investigation, and {f.investigated} investigated.",
     ]
     if f.investigated:
         upheld = (
             f"It upheld {f.upheld} of the {f.investigated} it investigated "
             f"({_percent(f.upheld_percent)})"
         )
-        if f.upheld:
+        if f.satisfactory_remedy:
             upheld += (
                 f"; in {f.satisfactory_remedy} of the upheld cases "
                 f"({_percent(f.satisfactory_remedy_percent)}) the council had already "
                 "provided a satisfactory remedy"
             )
+        elif f.upheld:
+            upheld += "; in none had the council already provided a satisfactory remedy"
         sentences.append(upheld + ".")
     population = letter.population
     if population is not None:
@@ -173,7 +181,7 @@ def _explained(figure: ReconciledFigure, year: str) -> str:
     if not figure.explained:
         return f"{name}: {figure.letter} in the letter and {figure.report} in this report."
     parts = [
-        f"{signed(r.contribution)} {r.label.lower()} ({wording.counted(r.cases, 'case')})"
+        f"{signed(r.contribution)} {r.label} ({wording.counted(r.cases, 'case')})"
         for r in figure.explained
     ]
     return (
@@ -195,8 +203,8 @@ def reconciliation_sentences(reconciliation: ReconciliationReport) -> list[str]:
         return [general, f"In {year} the two count the same cases."]
     return [
         general,
-        f"In {year} {wording.counted(differing, 'case')} "
-        f"{'counts' if differing == 1 else 'count'} on one and not the other; the table "
+        f"In {year}, {wording.counted(differing, 'case')} "
+        f"{'counts' if differing == 1 else 'count'} in one and not the other; the table "
         "after the figures gives each, and why.",
     ]
 

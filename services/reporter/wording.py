@@ -284,7 +284,8 @@ def ombudsman_team_sentence(ombudsman: OmbudsmanSummary) -> str | None:
     for row in ombudsman.teams:
         teams.setdefault(row.team_name, []).append((row.decision, row.count))
     parts = [_team_decisions(team, decisions) for team, decisions in teams.items()]
-    return f"By team: {joined(parts)}."
+    # Semicolons between teams: a team's own part may be a list with "and".
+    return f"By team: {'; '.join(parts)}."
 
 
 def stage2_progress_sentence(stage2: Stage2Summary, year: str) -> str | None:
