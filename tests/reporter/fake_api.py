@@ -278,6 +278,9 @@ class FakeApi:
 
     queue: list[tuple[str, str]] = field(default_factory=list)
     empty_years: bool = False
+    reconciliation_cases: list[dict[str, Any]] = field(
+        default_factory=lambda: list(RECONCILIATION_CASES)
+    )
     broken_paths: set[str] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
     responses: list[httpx.Response] = field(default_factory=list)
@@ -363,7 +366,7 @@ class FakeApi:
                 "financial_year": params["financial_year"],
                 "ombudsman": "lgsco",
                 "as_of": params.get("as_of", "2019-04-30"),
-                "cases": [] if empty else RECONCILIATION_CASES,
+                "cases": [] if empty else self.reconciliation_cases,
             }
             return httpx.Response(200, json=body)
         if path == "/v1/stats/published-text":
