@@ -117,6 +117,8 @@ OMBUDSMAN = "ombudsman_investigation"
 PENDING = "pending"
 OPEN = "open"
 COMPLETED = "completed"
+# The remedy the service keeps for the s.31 answer to a public interest report.
+PUBLIC_INTEREST_DUTY = "public_interest_report_response"
 OUTCOME_LABELS = {
     "upheld": "Upheld",
     "partly_upheld": "Partly Upheld",
@@ -528,7 +530,8 @@ def _ombudsman(
         decisions[row.decision or PENDING] += row.count
         if row.public_interest_report:
             reports += row.count
-    remedies = [_remedy(r) for r in ledger.rows if r.service == service]
+    entries = [_remedy(r) for r in ledger.rows if r.service == service]
+    remedies = [r for r in entries if r.type != PUBLIC_INTEREST_DUTY]
     return OmbudsmanSummary(
         investigations=sum(r.count for r in rows),
         decisions=_ordered(decisions, DECISION_KEYS),
@@ -536,6 +539,7 @@ def _ombudsman(
         public_interest_reports=reports,
         remedies=remedies,
         remedies_total_pence=sum(r.amount_pence or 0 for r in remedies),
+        public_interest_duties=[r for r in entries if r.type == PUBLIC_INTEREST_DUTY],
     )
 
 
@@ -678,6 +682,8 @@ def _service_csv_rows(year: str, service: ServiceReport) -> list[list[CsvValue]]
             pounds_figure(ombudsman.remedies_total_pence),
         )
     )
+    duties: Counter[str] = Counter(d.status for d in ombudsman.public_interest_duties)
+    rows += [row("ombudsman_public_interest_duty", k, "count", n) for k, n in duties.items()]
     return rows
 
 

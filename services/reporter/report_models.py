@@ -177,6 +177,8 @@ class OmbudsmanSummary(ReportModel):
     public_interest_reports: int
     remedies: list[RemedyEntry]
     remedies_total_pence: int
+    # The s.31 answers owed after public interest reports: duties of law, not agreed remedies.
+    public_interest_duties: list[RemedyEntry] = []
 
 
 class ServiceReport(ReportModel):

@@ -321,9 +321,6 @@ def ombudsman_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
     return sentences
 
 
-PUBLIC_INTEREST_DUTY = "public_interest_report_response"
-
-
 def _duty_sentence(duty: RemedyEntry) -> str:
     """Where the s.31 duty of a public interest report stands."""
     sentence = (
@@ -339,8 +336,8 @@ def _duty_sentence(duty: RemedyEntry) -> str:
 
 def remedies_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
     """The remedies agreed after the year's decisions, their money and where they stand."""
-    remedies = [r for r in ombudsman.remedies if r.type != PUBLIC_INTEREST_DUTY]
-    duties = [_duty_sentence(r) for r in ombudsman.remedies if r.type == PUBLIC_INTEREST_DUTY]
+    remedies = ombudsman.remedies
+    duties = [_duty_sentence(r) for r in ombudsman.public_interest_duties]
     if not remedies:
         return [f"No remedies followed Ombudsman decisions made in {year}.", *duties]
     sentence = (

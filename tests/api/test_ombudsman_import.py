@@ -689,3 +689,17 @@ async def test_the_demos_own_list_is_held_already(
     result = response.json()
     assert (result["received"], result["unchanged"]) == (8, 8)
     assert await count_rows(session) == (before[0], before[1], before[2] + 1)
+
+
+async def test_a_case_the_council_never_logged_takes_no_remedy(client: httpx.AsyncClient) -> None:
+    content = decision_list(
+        {"ombudsman_reference": lgsco_reference(), "received_date": "2019-05-27",
+         "decision_date": "2019-06-03", "category": "fault_injustice"}
+    )  # fmt: skip
+    [row] = (await post_list(client, content)).json()["rows"]
+    response = await client.post(
+        f"/v1/escalations/{row['escalation_id']}/remedies",
+        json={"type": "apology", "description": "An apology"},
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "escalation_id"

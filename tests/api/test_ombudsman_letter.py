@@ -195,3 +195,18 @@ async def test_a_year_is_a_financial_year(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/stats/ombudsman-letter", params={"financial_year": "2021"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "financial_year"
+
+
+async def test_the_ledger_shows_the_s31_duty_like_a_remedy(client: httpx.AsyncClient) -> None:
+    # The demo's 2018/19 public interest report (18 000 420, decided 12 March 2019), answered
+    # on 22 May 2019.
+    response = await client.get("/v1/stats/ombudsman-ledger", params={"financial_year": "2018-19"})
+    rows = response.json()["rows"]
+    [duty] = [r for r in rows if r["type"] == "public_interest_report_response"]
+    assert (duty["lgsco_reference"], duty["public_interest_report"]) == ("18 000 420", True)
+    assert (duty["due_on"], duty["completed_on"], duty["status"]) == (
+        "2019-06-11",
+        "2019-05-22",
+        "completed_on_time",
+    )
+    assert duty["amount_pence"] is None

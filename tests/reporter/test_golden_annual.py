@@ -450,6 +450,29 @@ def test_the_ombudsman_chapter_says_which_teams_case_was_decided_how(
     ]
 
 
+def test_the_public_interest_report_owes_its_s31_answer_apart_from_the_remedies(
+    report: dict[str, Any], csv_rows: list[dict[str, str]]
+) -> None:
+    adults = _service(report, "adults")["ombudsman"]
+    assert len(adults["remedies"]) == 8
+    assert "public_interest_report_response" not in {r["type"] for r in adults["remedies"]}
+    [duty] = adults["public_interest_duties"]
+    assert (duty["lgsco_reference"], duty["due_on"], duty["completed_on"]) == (
+        "18 000 420",
+        "2019-06-11",
+        "2019-05-22",
+    )
+    assert duty["status"] == "completed_on_time"
+    row = _csv(
+        csv_rows, service="adults", section="ombudsman_public_interest_duty", measure="count"
+    )
+    assert (row["category"], row["value"]) == ("completed_on_time", "1")
+    total = _csv(
+        csv_rows, service="adults", section="ombudsman_remedies", category="total", measure="count"
+    )
+    assert total["value"] == "8"
+
+
 @pytest.mark.parametrize("service", list(EXCERPTS))
 def test_the_published_compliments_and_learning(report: dict[str, Any], service: str) -> None:
     section = _service(report, service)

@@ -39,6 +39,7 @@ from services.reporter.client import ApiClient
 from services.reporter.document import render_annual_html
 from services.reporter.financial_year import FinancialYear
 from services.reporter.history import AnnualHistory, compile_history
+from services.reporter.letter import compile_review
 from services.reporter.report_models import AnnualReport, TimelinessFigure, YearTimeliness
 from services.reporter.settings import ReporterSettings
 from services.reporter.wording import timeliness_sentences
@@ -567,6 +568,19 @@ def test_a_year_without_data_passes_the_audit_too(audit: Audit) -> None:
     # No charts and every table empty: the document's other shape.
     violations = audit(render_annual_html(*compiled(FakeApi(empty_years=True))))
     assert violations == [], report(violations)
+
+
+def test_the_ombudsman_chapter_with_every_kind_of_case_passes_the_audit(audit: Audit) -> None:
+    # The canned year holds a case the council never logged, one not yet decided, one the
+    # Ombudsman did not investigate and one received the year before.
+    api = FakeApi()
+    with ApiClient(ReporterSettings(api_url="http://api.test"), transport=api.transport()) as c:
+        review = compile_review(c, YEAR)
+    page = render_annual_html(*compiled(api), review)
+    assert "Not logged by the council" in page
+    for window in (DESKTOP_WINDOW, PHONE_WINDOW):
+        violations = audit(page, window)
+        assert violations == [], report(violations)
 
 
 def test_the_audit_finds_what_it_is_there_to_find(audit: Audit) -> None:

@@ -403,6 +403,13 @@ async def create_remedy(
         raise Invalid(
             "is kept by the service: a public interest report starts it (s.31)", field="type"
         )
+    if esc.item_id is None:
+        # The ledger lists remedies by the council's complaint: a case without one has none.
+        raise Conflict(
+            f"escalation {escalation_id} is an Ombudsman's case the council never logged: "
+            "record the complaint and its case first",
+            field="escalation_id",
+        )
     _check_amount(data.type, data.amount_pence)
     if data.completed_on is not None and data.completed_on < esc.opened_on:
         raise Invalid(

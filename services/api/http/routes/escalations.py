@@ -165,7 +165,7 @@ async def update_escalation(
     "/v1/escalations/{escalation_id}/remedies",
     response_model=RemedyPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_remedy(
     escalation_id: EscalationId, data: RemedyCreate, session: SessionDep, actor: CrmActor
