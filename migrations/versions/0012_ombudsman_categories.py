@@ -67,7 +67,7 @@ OLD_REMEDY_TYPES = (
 )
 NEW_REMEDY_TYPES = (*OLD_REMEDY_TYPES, "public_interest_report_response")
 DUTY = "public_interest_report_response"
-# As services.api.rules.ombudsman.PUBLIC_INTEREST_DUTY says it at this revision.
+# As services.api.domain.public_interest.PUBLIC_INTEREST_DUTY says it at this revision.
 DUTY_TEXT = (
     "Tell the Ombudsman what the council has done, or will do, in response to the public "
     "interest report (Local Government Act 1974 s.31)"
