@@ -35,6 +35,7 @@ COMMANDS = {
     "reporter": "run the `reporter` command line with the remaining arguments",
 }
 DEMO_YEAR = "2018-19"
+DEMO_LETTER_YEAR = "2025-26"
 REPORTS = ROOT / "reports"
 
 
@@ -91,15 +92,25 @@ def demo(args: list[str]) -> int:
         keys_file = Path(os.environ.get("API_DATA_DIR", ROOT / ".data")) / "demo-keys.json"
         reporter_key = json.loads(keys_file.read_text())["reporter"]
         env = {**os.environ, "REPORTER_API_URL": base, "REPORTER_API_KEY": reporter_key}
-        # The annual report also as the published document (HTML with charts).
-        for kind, extra in (("annual", ["--format", "html"]), ("ledger", [])):
+        # The annual report also as the published document (HTML with charts), and the
+        # Ombudsman's letter of the demo's latest Ombudsman year beside the council's count.
+        runs = (
+            ("annual", DEMO_YEAR, ["--format", "html"]),
+            ("ledger", DEMO_YEAR, []),
+            ("letter", DEMO_LETTER_YEAR, []),
+        )
+        for kind, year, extra in runs:
             subprocess.run(
-                [str(BIN / "reporter"), kind, "--year", DEMO_YEAR, "--out", str(REPORTS), *extra],
+                [str(BIN / "reporter"), kind, "--year", year, "--out", str(REPORTS), *extra],
                 cwd=ROOT,
                 env=env,
                 check=False,
             )
-        print(f"\nThe {DEMO_YEAR} annual report and Ombudsman ledger are in {REPORTS}/", flush=True)
+        print(
+            f"\nThe {DEMO_YEAR} annual report and Ombudsman ledger, and the Ombudsman's "
+            f"{DEMO_LETTER_YEAR} letter and its reconciliation, are in {REPORTS}/",
+            flush=True,
+        )
         print(f"The API is at {base} (docs: {base}/docs); Ctrl+C stops it.\n", flush=True)
         return server.wait()
     except KeyboardInterrupt:

@@ -305,9 +305,9 @@ WITH candidate AS MATERIALIZED (
     SELECT id, opened_on, opened_on + 30 + floor(r3 * 300)::int AS decision_on, r4, r5
     FROM opened WHERE opened_on < current_date
 )
-INSERT INTO escalation (item_id, stage, status, opened_on, completed_on, lgsco_reference,
-                        decision_on, decision, public_interest_report)
-SELECT id, 'ombudsman_investigation',
+INSERT INTO escalation (item_id, stage, ombudsman, status, opened_on, completed_on,
+                        lgsco_reference, decision_on, decision, public_interest_report)
+SELECT id, 'ombudsman_investigation', 'lgsco',
        CASE WHEN decision_on < current_date THEN 'completed' ELSE 'open' END,
        opened_on,
        CASE WHEN decision_on < current_date THEN decision_on END,
@@ -315,8 +315,8 @@ SELECT id, 'ombudsman_investigation',
        CASE WHEN decision_on < current_date THEN decision_on END,
        CASE WHEN decision_on >= current_date THEN NULL
             WHEN r4 < 0.45 THEN 'fault_injustice' WHEN r4 < 0.55 THEN 'fault_no_injustice'
-            WHEN r4 < 0.70 THEN 'no_fault' WHEN r4 < 0.90 THEN 'closed_after_initial_enquiries'
-            WHEN r4 < 0.98 THEN 'premature' ELSE 'withdrawn' END,
+            WHEN r4 < 0.70 THEN 'no_fault' WHEN r4 < 0.90 THEN 'assessed_and_closed'
+            WHEN r4 < 0.98 THEN 'premature' ELSE 'another_body' END,
        decision_on < current_date AND r4 < 0.45 AND r5 < 0.02
 FROM decided ORDER BY opened_on, id
 """

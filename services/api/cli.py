@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.models.enums import Ombudsman
 from services.api.settings import PROJECT_ROOT, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -450,6 +451,85 @@ def cmd_import_template(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_ombudsman(args: argparse.Namespace, settings: Settings) -> int:
+    from services.api.domain.audit import COMMAND_LINE, changed_fields, record
+    from services.api.domain.calendar import CalendarCache
+    from services.api.domain.ombudsman import import_decisions
+    from services.api.errors import ProblemError
+    from services.api.models.access import Role
+    from services.api.models.base import council_today
+    from services.api.models.ombudsman import ImportOutcome, OmbudsmanImportResult
+    from services.api.settings import get_targets
+
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"feedback: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    ombudsman = Ombudsman(args.ombudsman)
+
+    async def work(session: AsyncSession) -> OmbudsmanImportResult:
+        calendar = await CalendarCache().get(await session.connection())
+        done = await import_decisions(
+            session, content, ombudsman, calendar, get_targets(), council_today()
+        )
+        summary = done.result.model_dump(mode="json", exclude={"rows"})
+        entries = [
+            (e.action, e.resource_type, str(e.resource_id), e.before, e.after) for e in done.audit
+        ]
+        entries.append(("ombudsman_import", "decision_list", ombudsman.value, None, summary))
+        for action, resource_type, resource_id, before, after in entries:
+            await record(
+                session,
+                key_name=COMMAND_LINE,
+                role=Role.admin,
+                request_id=None,
+                action=action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                changes=changed_fields(before, after),
+            )
+        return done.result
+
+    try:
+        result = _in_transaction(_database_url(settings), work)
+    except ProblemError as error:
+        print(f"feedback: {args.file}: {error.detail}", file=sys.stderr)
+        for problem in error.errors:
+            print(f"  {_cell_name(problem.field)}: {problem.detail}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.file}: {result.received} decisions: {result.created} cases made on the "
+        f"council's complaints, {result.created_without_complaint} recorded without one, "
+        f"{result.updated} filled in, {result.unchanged} unchanged, "
+        f"{result.contradicts} contradicting what is held (not written)"
+    )
+    for row in result.rows:
+        if row.differences:
+            said = "; ".join(
+                f"{d.column}: held {d.held or 'nothing'}, listed {d.listed}"
+                for d in row.differences
+            )
+            print(f"  row {row.row} ({row.ombudsman_reference}) contradicts: {said}")
+        if row.outcome is ImportOutcome.created_without_complaint:
+            print(
+                f"  row {row.row} ({row.ombudsman_reference}) matches nothing the council "
+                "holds: recorded as the Ombudsman's case alone"
+            )
+        if row.remedy_missing:
+            print(
+                f"  row {row.row} ({row.ombudsman_reference}): the Ombudsman recommended a "
+                "remedy, and none is recorded"
+            )
+    return 0
+
+
+def _cell_name(field: str) -> str:
+    """`[3].category` as a person reads it: "row 3, category"."""
+    row, _, column = field.partition("].")
+    return f"row {row.lstrip('[')}, {column}" if column else field
+
+
 def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
     document = openapi_document()
     if args.check:
@@ -637,6 +717,18 @@ def main(argv: list[str] | None = None) -> int:
     template = commands.add_parser("import-template", help="write the import template workbook")
     template.add_argument("out")
     template.set_defaults(run=cmd_import_template)
+
+    ombudsman = commands.add_parser(
+        "import-ombudsman", help="import an Ombudsman's decision list (CSV)"
+    )
+    ombudsman.add_argument("file", help="the list: CSV in UTF-8, a header row")
+    ombudsman.add_argument(
+        "--ombudsman",
+        default=Ombudsman.lgsco.value,
+        choices=[o.value for o in Ombudsman],
+        help="whose list (default: lgsco)",
+    )
+    ombudsman.set_defaults(run=cmd_import_ombudsman)
     openapi = commands.add_parser("openapi", help="write openapi/openapi.json from the app")
     openapi.add_argument("--check", action="store_true", help="fail if the file differs")
     openapi.set_defaults(run=cmd_openapi)

@@ -27,6 +27,7 @@ from services.api.http.routes import (
     feedback,
     health,
     imports,
+    ombudsman,
     people,
     reference,
     report_runs,
@@ -65,6 +66,7 @@ def route_roles(route: APIRoute) -> frozenset[str] | None:
 ROUTERS = (
     feedback.router,
     escalations.router,
+    ombudsman.router,
     people.router,
     reference.router,
     stats.router,

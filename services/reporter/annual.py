@@ -13,6 +13,7 @@ from .api_models import (
     OMBUDSMAN_DECISIONS,
     OUTCOMES,
     REMEDY_TYPES,
+    EscalationCountRow,
     EscalationCounts,
     FeedbackCounts,
     LedgerRow,
@@ -51,6 +52,7 @@ from .report_models import (
     Stage3Summary,
     Table,
     TableTotal,
+    TeamDecision,
     TeamRow,
     TimelinessFigure,
     TimelinessSection,
@@ -114,6 +116,9 @@ OMBUDSMAN = "ombudsman_investigation"
 
 PENDING = "pending"
 OPEN = "open"
+COMPLETED = "completed"
+# The remedy the service keeps for the s.31 answer to a public interest report.
+PUBLIC_INTEREST_DUTY = "public_interest_report_response"
 OUTCOME_LABELS = {
     "upheld": "Upheld",
     "partly_upheld": "Partly Upheld",
@@ -141,6 +146,7 @@ ESCALATION_DIMENSIONS = (
     "decision",
     "outcome",
     "public_interest_report",
+    "status",
 )
 
 
@@ -426,9 +432,9 @@ def _ordered(counts: Counter[str], known: Iterable[str]) -> dict[str, int]:
 
 def _escalations_of(
     escalations: EscalationCounts, service: str, stage: str, year: FinancialYear
-) -> list[tuple[str | None, str | None, bool | None, int]]:
+) -> list[EscalationCountRow]:
     return [
-        (row.decision, row.outcome, row.public_interest_report, row.count)
+        row
         for row in escalations.rows
         if row.service == service and row.stage == stage and row.financial_year == year.slug
     ]
@@ -453,8 +459,11 @@ def _stage2(
         and row.stage == STAGE2
         and row.agreed is True
     )
+    rows = _escalations_of(escalations, service, STAGE2, year)
     return Stage2Summary(
-        investigations=sum(n for *_, n in _escalations_of(escalations, service, STAGE2, year)),
+        investigations=sum(r.count for r in rows),
+        completed=sum(r.count for r in rows if r.status == COMPLETED),
+        open=sum(r.count for r in rows if r.status != COMPLETED),
         findings=_ordered(findings, FINDING_KEYS),
         recommendations_agreed=agreed,
         recommendations=[t.text for t in published.recommendations if t.service == service],
@@ -464,10 +473,10 @@ def _stage2(
 def _stage3(service: str, escalations: EscalationCounts, year: FinancialYear) -> Stage3Summary:
     outcomes: Counter[str] = Counter()
     rows = _escalations_of(escalations, service, STAGE3, year)
-    for _, outcome, _, count in rows:
-        outcomes[outcome or PENDING] += count
+    for row in rows:
+        outcomes[row.outcome or PENDING] += row.count
     return Stage3Summary(
-        reviews=sum(n for *_, n in rows), outcomes=_ordered(outcomes, STAGE3_OUTCOMES)
+        reviews=sum(r.count for r in rows), outcomes=_ordered(outcomes, STAGE3_OUTCOMES)
     )
 
 
@@ -485,23 +494,52 @@ def _remedy(row: LedgerRow) -> RemedyEntry:
     )
 
 
+def _team_decisions(rows: list[EscalationCountRow], teams: list[Team]) -> list[TeamDecision]:
+    """Each team's cases by decision: teams in the reference data's order, decisions in the
+    report's."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        if row.team:
+            counts[(row.team, row.decision or PENDING)] += row.count
+    order = {t.code: i for i, t in enumerate(teams)}
+    names = {t.code: t.name for t in teams}
+    keys = {k: i for i, k in enumerate(DECISION_KEYS)}
+    ranked = sorted(
+        counts,
+        key=lambda k: (order.get(k[0], len(order)), k[0], keys.get(k[1], len(keys)), k[1]),
+    )
+    return [
+        TeamDecision(team=team, team_name=names.get(team, team), decision=decision, count=n)
+        for team, decision in ranked
+        for n in [counts[(team, decision)]]
+        if n
+    ]
+
+
 def _ombudsman(
-    service: str, escalations: EscalationCounts, ledger: OmbudsmanLedger, year: FinancialYear
+    service: str,
+    escalations: EscalationCounts,
+    ledger: OmbudsmanLedger,
+    year: FinancialYear,
+    teams: list[Team],
 ) -> OmbudsmanSummary:
     decisions: Counter[str] = Counter()
     reports = 0
     rows = _escalations_of(escalations, service, OMBUDSMAN, year)
-    for decision, _, public_interest_report, count in rows:
-        decisions[decision or PENDING] += count
-        if public_interest_report:
-            reports += count
-    remedies = [_remedy(r) for r in ledger.rows if r.service == service]
+    for row in rows:
+        decisions[row.decision or PENDING] += row.count
+        if row.public_interest_report:
+            reports += row.count
+    entries = [_remedy(r) for r in ledger.rows if r.service == service]
+    remedies = [r for r in entries if r.type != PUBLIC_INTEREST_DUTY]
     return OmbudsmanSummary(
-        investigations=sum(n for *_, n in rows),
+        investigations=sum(r.count for r in rows),
         decisions=_ordered(decisions, DECISION_KEYS),
+        teams=_team_decisions(rows, teams),
         public_interest_reports=reports,
         remedies=remedies,
         remedies_total_pence=sum(r.amount_pence or 0 for r in remedies),
+        public_interest_duties=[r for r in entries if r.type == PUBLIC_INTEREST_DUTY],
     )
 
 
@@ -527,7 +565,7 @@ def _service_report(
         outcomes=_outcomes(code, inputs.complaints),
         stage2=_stage2(code, inputs.escalations, inputs.stage2, inputs.published, year),
         stage3=_stage3(code, inputs.escalations, year),
-        ombudsman=_ombudsman(code, inputs.escalations, inputs.ledger, year),
+        ombudsman=_ombudsman(code, inputs.escalations, inputs.ledger, year, inputs.teams),
         learning=[t.text for t in inputs.published.lessons if t.service == code],
         compliment_excerpts=[t.text for t in inputs.published.compliments if t.service == code],
     )
@@ -644,6 +682,8 @@ def _service_csv_rows(year: str, service: ServiceReport) -> list[list[CsvValue]]
             pounds_figure(ombudsman.remedies_total_pence),
         )
     )
+    duties: Counter[str] = Counter(d.status for d in ombudsman.public_interest_duties)
+    rows += [row("ombudsman_public_interest_duty", k, "count", n) for k, n in duties.items()]
     return rows
 
 

@@ -22,14 +22,26 @@ REMEDY_TYPES = (
     "refund",
     "staff_training",
     "other",
+    "public_interest_report_response",
 )
 OMBUDSMAN_DECISIONS = (
+    "premature",
+    "another_body",
+    "assessed_and_closed",
     "fault_injustice",
     "fault_no_injustice",
     "no_fault",
-    "closed_after_initial_enquiries",
-    "premature",
-    "withdrawn",
+)
+DECISION_STAGES = ("not_for_us", "assessed_and_closed", "investigated")
+OMBUDSMAN_SERVICE_CATEGORIES = (
+    "adult_care_services",
+    "benefits_and_tax",
+    "corporate_and_other_services",
+    "education_and_childrens_services",
+    "environmental_services",
+    "highways_and_transport",
+    "housing",
+    "planning_and_development",
 )
 FINDINGS = ("upheld", "partly_upheld", "not_upheld")
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "resolved_on_receipt", "withdrawn")
@@ -151,6 +163,7 @@ class EscalationCountRow(ApiModel):
     decision: str | None = None
     outcome: str | None = None
     public_interest_report: bool | None = None
+    status: str | None = None
     count: int
 
 
@@ -250,6 +263,82 @@ class OmbudsmanLedger(ApiModel):
     financial_year: str
     as_of: date
     rows: list[LedgerRow]
+
+
+class PopulationEstimate(ApiModel):
+    """The council's residents in a year."""
+
+    __schema__ = "PopulationEstimatePublic"
+
+    year: int
+    residents: int
+
+
+class LetterDecisionRow(ApiModel):
+    """The Ombudsman's decisions of its year with the same category and marks."""
+
+    __schema__ = "LetterDecisionRow"
+
+    service_category: str | None
+    decision: str
+    decision_stage: str
+    upheld: bool
+    satisfactory_remedy_provided: bool | None
+    public_interest_report: bool
+    count: int
+
+
+class LetterComplianceRow(ApiModel):
+    """Remedies due in the Ombudsman's year and whether they were done on time."""
+
+    __schema__ = "LetterComplianceRow"
+
+    service_category: str | None
+    due: int
+    completed_on_time: int
+    completed_late: int
+    not_completed: int
+
+
+class OmbudsmanLetterStats(ApiModel):
+    """The answer of /v1/stats/ombudsman-letter."""
+
+    __schema__ = "OmbudsmanLetterStats"
+
+    financial_year: str
+    ombudsman: str
+    as_of: date
+    population: PopulationEstimate | None
+    decisions: list[LetterDecisionRow]
+    compliance: list[LetterComplianceRow]
+
+
+class ReconciliationCase(ApiModel):
+    """An Ombudsman case counted in the year on either basis."""
+
+    __schema__ = "ReconciliationCase"
+
+    ombudsman_reference: str
+    complaint_reference: str | None
+    service: str | None
+    team: str | None
+    service_category: str | None
+    opened_on: date
+    decision_on: date | None
+    decision: str | None
+    decision_stage: str | None
+    upheld: bool
+
+
+class OmbudsmanReconciliationStats(ApiModel):
+    """The answer of /v1/stats/ombudsman-reconciliation."""
+
+    __schema__ = "OmbudsmanReconciliationStats"
+
+    financial_year: str
+    ombudsman: str
+    as_of: date
+    cases: list[ReconciliationCase]
 
 
 class PublishedText(ApiModel):

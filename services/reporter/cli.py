@@ -20,7 +20,8 @@ from .client import ApiClient, ReporterError
 from .financial_year import FinancialYear
 from .history import compile_history
 from .ledger import compile_ledger
-from .output import annual_files, annual_html_file, ledger_files, write_files
+from .letter import compile_review
+from .output import annual_files, annual_html_file, ledger_files, letter_files, write_files
 from .settings import ReporterSettings
 from .worker import run_worker
 
@@ -45,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     ledger = commands.add_parser(
         "ledger", help="write ombudsman-ledger-YEAR.json and ombudsman-ledger-YEAR.csv"
     )
-    for command in (annual, ledger):
+    letter = commands.add_parser(
+        "letter",
+        help="write the Ombudsman's letter predicted (ombudsman-letter-YEAR.json and .csv) "
+        "and its reconciliation with the council's report (ombudsman-reconciliation-YEAR...)",
+    )
+    for command in (annual, ledger, letter):
         command.add_argument("--year", required=True, help="financial year, e.g. 2018-19")
         command.add_argument(
             "--out", default=".", type=Path, help="folder to write into (default: here)"
@@ -62,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of",
         dest="as_of",
         help="day the remedies' status is judged on, YYYY-MM-DD (default: the API's today)",
+    )
+    letter.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="day the figures are as of, YYYY-MM-DD (default: the API's today)",
     )
     worker = commands.add_parser("worker", help="claim and compile queued report runs")
     worker.add_argument(
@@ -124,7 +135,8 @@ def _annual(args: argparse.Namespace, settings: ReporterSettings, client: ApiCli
     files = annual_files(report)
     if "html" in asked:
         history = compile_history(client, year, _progress("annual (html)", year))
-        files.append(annual_html_file(report, history))
+        review = compile_review(client, year, progress=_progress("annual (html)", year))
+        files.append(annual_html_file(report, history, review))
     for path in write_files(args.out, files):
         print(path)
     return EXIT_OK
@@ -162,7 +174,15 @@ def _worker(args: argparse.Namespace, settings: ReporterSettings, client: ApiCli
     return EXIT_OK
 
 
-COMMANDS = {"annual": _annual, "ledger": _ledger, "worker": _worker}
+def _letter(args: argparse.Namespace, settings: ReporterSettings, client: ApiClient) -> int:
+    year = _year(args.year)
+    review = compile_review(client, year, _as_of(args.as_of), progress=_progress("letter", year))
+    for path in write_files(args.out, letter_files(review)):
+        print(path)
+    return EXIT_OK
+
+
+COMMANDS = {"annual": _annual, "ledger": _ledger, "letter": _letter, "worker": _worker}
 
 
 def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:

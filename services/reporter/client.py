@@ -18,6 +18,8 @@ from .api_models import (
     FeedbackCounts,
     Nature,
     OmbudsmanLedger,
+    OmbudsmanLetterStats,
+    OmbudsmanReconciliationStats,
     Problem,
     PublishedTexts,
     RemedyTotals,
@@ -360,6 +362,20 @@ class ApiClient:
         """One row per remedy of the Ombudsman investigations decided in the year."""
         params: Params = {"financial_year": year.slug, "as_of": _day(as_of)}
         return self._get("/v1/stats/ombudsman-ledger", OmbudsmanLedger, params)
+
+    def ombudsman_letter(
+        self, year: FinancialYear, as_of: date | None = None
+    ) -> OmbudsmanLetterStats:
+        """The Ombudsman's decisions of its year by decision date, remedies due, population."""
+        params: Params = {"financial_year": year.slug, "as_of": _day(as_of)}
+        return self._get("/v1/stats/ombudsman-letter", OmbudsmanLetterStats, params)
+
+    def ombudsman_reconciliation(
+        self, year: FinancialYear, as_of: date | None = None
+    ) -> OmbudsmanReconciliationStats:
+        """Every case decided in the Ombudsman's year or logged as going to it in the year."""
+        params: Params = {"financial_year": year.slug, "as_of": _day(as_of)}
+        return self._get("/v1/stats/ombudsman-reconciliation", OmbudsmanReconciliationStats, params)
 
     def published_text(self, year: FinancialYear, service: str | None = None) -> PublishedTexts:
         """Lessons, agreed recommendations and compliments cleared for publication."""

@@ -18,6 +18,8 @@ from . import wording
 from .charts import Chart, RatePoint, Share, paired_bars, rate_lines, share_bars, stacked_money
 from .financial_year import FinancialYear
 from .history import AnnualHistory, YearRate, remedy_amounts, timeliness_series
+from .letter import OmbudsmanReview
+from .letter_document import review_view
 from .report_models import AnnualReport, RemedyEntry, ServiceReport, Table, TimelinessFigure
 
 TITLE = "Annual Report for Complaints"
@@ -201,10 +203,14 @@ def _service_view(
         *([nature] if nature else []),
         wording.outcome_sentence(service.outcomes, "Stage 1 complaints", year),
     ]
+    progress = wording.stage2_progress_sentence(service.stage2, year)
+    sentences["stage2_progress"] = [progress] if progress else []
     sentences["stage2_findings"] = wording.stage2_sentences(service.stage2)
     stage3 = wording.stage3_sentence(service.stage3)
     sentences["stage3_outcomes"] = [stage3] if stage3 else []
     sentences["ombudsman_decisions"] = wording.ombudsman_sentences(service.ombudsman, year)
+    teams = wording.ombudsman_team_sentence(service.ombudsman)
+    sentences["ombudsman_teams"] = [teams] if teams else []
     sentences["remedies"] = wording.remedies_sentences(service.ombudsman, year)
 
     charts: dict[str, FigureView] = {}
@@ -371,11 +377,16 @@ def _overview(report: AnnualReport, figures: Figures) -> FigureView | None:
     )
 
 
-def render_annual_html(report: AnnualReport, history: AnnualHistory) -> str:
-    """The annual report as one self-contained HTML page."""
+def render_annual_html(
+    report: AnnualReport, history: AnnualHistory, review: OmbudsmanReview | None = None
+) -> str:
+    """The annual report as one self-contained HTML page; with the year's Ombudsman letter
+    and its reconciliation as a chapter when given."""
     year = FinancialYear.parse(report.financial_year)
     if history.year != year:
         raise ValueError(f"history of {history.year} given for the {year} report")
+    if review is not None and review.letter.financial_year != report.financial_year:
+        raise ValueError(f"the {review.letter.label} letter given for the {year} report")
     years_held = history.years_held()
     figures = Figures()
     overview = _overview(report, figures)
@@ -393,4 +404,5 @@ def render_annual_html(report: AnnualReport, history: AnnualHistory) -> str:
         services=services,
         overview=overview,
         years_held=f"{years_held[0].label} to {years_held[-1].label}",
+        review=None if review is None else review_view(review),
     )

@@ -15,6 +15,12 @@ from .annual import ANNUAL_CSV_HEADER, annual_csv_rows
 from .csv_cells import csv_bytes
 from .history import AnnualHistory
 from .ledger import LEDGER_CSV_HEADER, ledger_csv_rows
+from .letter import (
+    RECONCILIATION_CSV_HEADER,
+    OmbudsmanReview,
+    letter_csv_rows,
+    reconciliation_csv_rows,
+)
 from .report_models import AnnualReport, LedgerReport
 
 JSON_TYPE = "application/json"
@@ -61,12 +67,15 @@ def annual_files(report: AnnualReport) -> list[RenderedFile]:
     ]
 
 
-def annual_html_file(report: AnnualReport, history: AnnualHistory) -> RenderedFile:
-    """The annual report as the document people read: one self-contained HTML page."""
+def annual_html_file(
+    report: AnnualReport, history: AnnualHistory, review: OmbudsmanReview | None = None
+) -> RenderedFile:
+    """The annual report as the document people read: one self-contained HTML page, with
+    the Ombudsman's letter and its reconciliation when given."""
     # Imported here: the charts need matplotlib, which the JSON, CSV and ledger never do.
     from .document import render_annual_html
 
-    html = render_annual_html(report, history)
+    html = render_annual_html(report, history, review)
     return RenderedFile(annual_html_name(report.financial_year), html.encode("utf-8"), HTML_TYPE)
 
 
@@ -76,6 +85,31 @@ def ledger_files(report: LedgerReport) -> list[RenderedFile]:
     return [
         RenderedFile(json_name, json_bytes(report), JSON_TYPE),
         RenderedFile(csv_name, csv_bytes(LEDGER_CSV_HEADER, ledger_csv_rows(report)), CSV_TYPE),
+    ]
+
+
+def letter_file_names(year_slug: str) -> tuple[str, str, str, str]:
+    """The letter's JSON and CSV, then the reconciliation's: ombudsman-letter-2025-26.json,
+    .csv, ombudsman-reconciliation-2025-26.json and .csv."""
+    letter, reconciliation = (
+        f"ombudsman-letter-{year_slug}",
+        f"ombudsman-reconciliation-{year_slug}",
+    )
+    return f"{letter}.json", f"{letter}.csv", f"{reconciliation}.json", f"{reconciliation}.csv"
+
+
+def letter_files(review: OmbudsmanReview) -> list[RenderedFile]:
+    """The letter's figures (JSON; CSV with the reconciliation's figures, in the annual
+    report's columns) and the reconciliation case by case (JSON, CSV)."""
+    letter, reconciliation = review.letter, review.reconciliation
+    names = letter_file_names(letter.financial_year)
+    letter_csv = csv_bytes(ANNUAL_CSV_HEADER, letter_csv_rows(letter, reconciliation))
+    cases_csv = csv_bytes(RECONCILIATION_CSV_HEADER, reconciliation_csv_rows(reconciliation))
+    return [
+        RenderedFile(names[0], json_bytes(letter), JSON_TYPE),
+        RenderedFile(names[1], letter_csv, CSV_TYPE),
+        RenderedFile(names[2], json_bytes(reconciliation), JSON_TYPE),
+        RenderedFile(names[3], cases_csv, CSV_TYPE),
     ]
 
 

@@ -6,9 +6,10 @@ Their JSON field names are a published interface (BI tools and tests read them):
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from .figures import Change
 
@@ -130,6 +131,8 @@ class Stage2Summary(ReportModel):
     """Stage 2 investigations begun in the year: findings on their points, recommendations."""
 
     investigations: int
+    completed: int = 0
+    open: int = 0
     findings: dict[str, int]
     recommendations_agreed: int
     recommendations: list[str]
@@ -156,14 +159,26 @@ class RemedyEntry(ReportModel):
     status: str
 
 
+class TeamDecision(ReportModel):
+    """How many of a team's Ombudsman cases begun in the year were decided one way."""
+
+    team: str
+    team_name: str
+    decision: str
+    count: int
+
+
 class OmbudsmanSummary(ReportModel):
     """Ombudsman investigations begun in the year, their decisions, and the year's remedies."""
 
     investigations: int
     decisions: dict[str, int]
+    teams: list[TeamDecision] = []
     public_interest_reports: int
     remedies: list[RemedyEntry]
     remedies_total_pence: int
+    # The s.31 answers owed after public interest reports: duties of law, not agreed remedies.
+    public_interest_duties: list[RemedyEntry] = []
 
 
 class ServiceReport(ReportModel):
@@ -263,3 +278,126 @@ class LedgerReport(ReportModel):
     rows: list[LedgerEntry]
     totals: LedgerTotals
     compliance: Compliance
+
+
+# A rate with one decimal place, a number in JSON ("1.8", not a string).
+Rate = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class Population(ReportModel):
+    """The residents the rate per 100,000 is of, and the year of the estimate."""
+
+    year: int
+    residents: int
+
+
+class LetterFigures(ReportModel):
+    """The annual review letter's figures, on the Ombudsman's basis: decisions made in its
+    year, whenever the complaint was received."""
+
+    decided: int
+    not_for_us: int
+    premature: int
+    another_body: int
+    assessed_and_closed: int
+    investigated: int
+    upheld: int
+    not_upheld: int
+    upheld_percent: int | None
+    satisfactory_remedy: int
+    satisfactory_remedy_percent: int | None
+    public_interest_reports: int
+    recommendations_due: int
+    recommendations_on_time: int
+    compliance_percent: int | None
+    upheld_per_100000_residents: Rate | None
+
+
+class CategoryFigures(ReportModel):
+    """The letter's figures of one of the Ombudsman's service categories."""
+
+    service_category: str | None
+    label: str
+    figures: LetterFigures
+
+
+class LetterReport(ReportModel):
+    """The Ombudsman's annual review letter, predicted from the council's records."""
+
+    report: Literal["ombudsman-letter"] = "ombudsman-letter"
+    financial_year: str
+    label: str
+    period: Period
+    ombudsman: str
+    ombudsman_name: str
+    as_of: date
+    generated_at: datetime
+    counting_rule: str
+    population: Population | None
+    figures: LetterFigures
+    by_service_category: list[CategoryFigures]
+
+
+ReconciledMeasure = Literal["cases", "investigated", "upheld"]
+
+
+class ReasonCount(ReportModel):
+    """The cases one reason accounts for, and what they add to the difference."""
+
+    reason: str
+    label: str
+    cases: int
+    contribution: int
+
+
+class ReconciledFigure(ReportModel):
+    """One figure on both bases, and the reasons for the difference, which add up to it."""
+
+    figure: ReconciledMeasure
+    letter_label: str
+    report_label: str
+    letter: int
+    report: int
+    difference: int
+    explained: list[ReasonCount]
+
+
+class CaseDifference(ReportModel):
+    """Why one case counts in a figure on one basis and not the other."""
+
+    figure: ReconciledMeasure
+    in_letter: bool
+    in_report: bool
+    reason: str
+    explanation: str
+
+
+class ReconciliationCase(ReportModel):
+    """An Ombudsman case of the year on either basis, and every difference it makes."""
+
+    ombudsman_reference: str
+    complaint_reference: str | None
+    service: str | None
+    team: str | None
+    team_name: str | None
+    service_category: str | None
+    received_date: date
+    decision_date: date | None
+    decision: str | None
+    in_letter: bool
+    in_report: bool
+    differences: list[CaseDifference]
+
+
+class ReconciliationReport(ReportModel):
+    """The letter's year on the council's basis beside the Ombudsman's, case by case."""
+
+    report: Literal["ombudsman-reconciliation"] = "ombudsman-reconciliation"
+    financial_year: str
+    label: str
+    ombudsman: str
+    as_of: date
+    generated_at: datetime
+    counting_rule: str
+    figures: list[ReconciledFigure]
+    cases: list[ReconciliationCase]

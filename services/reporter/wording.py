@@ -13,6 +13,7 @@ from .report_models import (
     NatureBreakdown,
     OmbudsmanSummary,
     OutcomeBreakdown,
+    RemedyEntry,
     Stage2Summary,
     Stage3Summary,
     TimelinessFigure,
@@ -31,13 +32,19 @@ FINDING_VERBS = {
 }
 OUTCOME_WORDS = {"Open": "still open", "Not recorded": "without a recorded outcome"}
 DECISION_LABELS = {
+    "premature": "Premature",
+    "another_body": "Another body's",
+    "assessed_and_closed": "Assessed and closed",
     "fault_injustice": "Fault causing injustice",
     "fault_no_injustice": "Fault without injustice",
     "no_fault": "No fault",
-    "closed_after_initial_enquiries": "Closed after initial enquiries",
-    "premature": "Premature",
-    "withdrawn": "Withdrawn",
     "pending": "Awaiting a decision",
+}
+# How a sentence says what became of a case: "1 found no fault", "1 was assessed and closed".
+DECISION_PHRASES = {
+    "premature": "was sent back to the council as premature",
+    "another_body": "was for another body",
+    "assessed_and_closed": "was assessed and closed",
 }
 REMEDY_LABELS = {
     "financial_payment": "Financial payment",
@@ -48,6 +55,7 @@ REMEDY_LABELS = {
     "refund": "Refund",
     "staff_training": "Staff training",
     "other": "Other",
+    "public_interest_report_response": "Response to the public interest report (s.31)",
 }
 # What a table prints where there is no value (an en dash).
 DASH = "\u2013"
@@ -249,7 +257,50 @@ def _decision_part(key: str, count: int) -> str:
         return f"{count} {'awaits' if count == 1 else 'await'} a decision"
     if key in ("fault_injustice", "fault_no_injustice", "no_fault"):
         return f"{count} found {DECISION_LABELS[key].lower()}"
+    phrase = DECISION_PHRASES.get(key)
+    if phrase is not None:
+        return f"{count} {phrase if count == 1 else phrase.replace('was', 'were', 1)}"
     return f"{count} {was(count)} {label_of(key, DECISION_LABELS).lower()}"
+
+
+def _team_decisions(team: str, decisions: Sequence[tuple[str, int]]) -> str:
+    """What became of one team's cases: "the case of Head of Disability found no fault"."""
+    total = sum(count for _, count in decisions)
+    if total == 1:
+        key = decisions[0][0]
+        part = _decision_part(key, 1).removeprefix("1 ")
+        if key == "pending":
+            return f"the case of {team} remains ongoing"
+        return f"the case of {team} {part}"
+    parts = joined([_decision_part(key, count) for key, count in decisions])
+    return f"of the {total} cases of {team}, {parts}"
+
+
+def ombudsman_team_sentence(ombudsman: OmbudsmanSummary) -> str | None:
+    """Which team's case was decided how, in the order the report lists the teams."""
+    if not ombudsman.teams:
+        return None
+    teams: dict[str, list[tuple[str, int]]] = {}
+    for row in ombudsman.teams:
+        teams.setdefault(row.team_name, []).append((row.decision, row.count))
+    parts = [_team_decisions(team, decisions) for team, decisions in teams.items()]
+    # Semicolons between teams: a team's own part may be a list with "and".
+    return f"By team: {'; '.join(parts)}."
+
+
+def stage2_progress_sentence(stage2: Stage2Summary, year: str) -> str | None:
+    """How many of the year's Stage 2 investigations are completed and how many remain open."""
+    if stage2.investigations == 0:
+        return None
+    done, still = stage2.completed, stage2.open
+    begun = f"{counted(stage2.investigations, 'Stage 2 investigation')} commenced in {year}"
+    if still == 0:
+        ending = "all have been completed" if done > 1 else "it has been completed"
+        return f"Of the {begun}, {ending}."
+    remains = f"{still} {'remains' if still == 1 else 'remain'} open"
+    if done == 0:
+        return f"None of the {begun} has been completed yet: {remains}."
+    return f"Of the {begun}, {done} {'has' if done == 1 else 'have'} been completed and {remains}."
 
 
 def ombudsman_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
@@ -270,11 +321,25 @@ def ombudsman_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
     return sentences
 
 
+def _duty_sentence(duty: RemedyEntry) -> str:
+    """Where the s.31 duty of a public interest report stands."""
+    sentence = (
+        f"The public interest report ({duty.lgsco_reference}) obliged the council to tell the "
+        f"Ombudsman within three months what it had done or would do (Local Government Act "
+        f"1974 s.31), by {long_date(duty.due_on) if duty.due_on else 'a date not recorded'}"
+    )
+    if duty.completed_on is not None:
+        late = " late" if duty.status == "completed_late" else ""
+        return f"{sentence}: it did so{late} on {long_date(duty.completed_on)}."
+    return f"{sentence}: this is {label_of(duty.status, STATUS_LABELS).lower()}."
+
+
 def remedies_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
     """The remedies agreed after the year's decisions, their money and where they stand."""
     remedies = ombudsman.remedies
+    duties = [_duty_sentence(r) for r in ombudsman.public_interest_duties]
     if not remedies:
-        return [f"No remedies followed Ombudsman decisions made in {year}."]
+        return [f"No remedies followed Ombudsman decisions made in {year}.", *duties]
     sentence = (
         f"After the Ombudsman's decisions made in {year}, the council agreed "
         f"{counted(len(remedies), 'remedy', 'remedies')}"
@@ -290,4 +355,4 @@ def remedies_sentences(ombudsman: OmbudsmanSummary, year: str) -> list[str]:
         count = statuses[status]
         verb = was(count) if status.startswith("completed") else ("is" if count == 1 else "are")
         parts.append(f"{count} {verb} {label_of(status, STATUS_LABELS).lower()}")
-    return [sentence + ".", f"Of these, {joined(parts)}."]
+    return [sentence + ".", f"Of these, {joined(parts)}.", *duties]

@@ -11,6 +11,7 @@ from .client import ApiClient, ApiUnavailable, ReporterError
 from .financial_year import FinancialYear
 from .history import compile_history
 from .ledger import compile_ledger
+from .letter import compile_review
 from .output import RenderedFile, annual_files, annual_html_file, ledger_files
 from .settings import ReporterSettings
 
@@ -35,7 +36,8 @@ def compile_run(client: ApiClient, run: Run) -> list[RenderedFile]:
     if run.kind == "annual":
         report = compile_annual(client, year)
         # Every annual run publishes the document too, beside the data BI tools read.
-        return [*annual_files(report), annual_html_file(report, compile_history(client, year))]
+        history, review = compile_history(client, year), compile_review(client, year)
+        return [*annual_files(report), annual_html_file(report, history, review)]
     if run.kind == "ledger":
         return ledger_files(compile_ledger(client, year))
     raise UnknownRunKind(f"report run {run.id} is of kind {run.kind!r}, which this worker lacks")

@@ -289,8 +289,30 @@ async def _walk_imports(walk: Walk) -> None:
     await walk.write("POST", "/v1/imports/{import_id}/undo", f"/v1/imports/{record}/undo")
 
 
+async def _walk_ombudsman(walk: Walk) -> None:
+    complaint = await walk.write(
+        "POST",
+        "/v1/feedback",
+        "/v1/feedback",
+        json=make_complaint(responded_on="2019-03-08", person=person("ombudsman complainant")),
+    )
+    listed = (
+        "ombudsman_reference,decision_date,category,complaint_reference,received_date,"
+        "public_interest_report\n"
+        f"19 900 001,2019-06-03,fault_injustice,{complaint['external_ref']},2019-05-20,true\n"
+    )
+    await walk.write(
+        "POST",
+        "/v1/ombudsman/decisions",
+        "/v1/ombudsman/decisions",
+        content=listed.encode(),
+        headers={"content-type": "text/csv"},
+    )
+
+
 WALKS: list[Callable[[Walk], Awaitable[None]]] = [
     _walk_feedback,
+    _walk_ombudsman,
     _walk_reference,
     _walk_report_runs,
     _walk_keys,

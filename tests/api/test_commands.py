@@ -97,3 +97,47 @@ def test_keys_and_retention_from_the_command_line_are_audited(
     key_change = json.loads(by_action["key_create"]["changes"])
     assert key_change["source_system"] == {"before": None, "after": "crm"}
     assert "Long Gone" not in str(rows)
+
+
+def test_an_ombudsman_list_imports_from_the_command_line_audited(
+    scratch_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = scratch_database_url
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    header = "ombudsman_reference,decision_date,category,received_date\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "25 002 655,2025-06-03,premature,2025-05-27\n25 002 656,soon,x,\n")
+    good = tmp_path / "good.csv"
+    good.write_text(header + "25 002 655,2025-06-03,premature,2025-05-27\n")
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["load-profile", str(DEMO_PROFILE)]) == 0
+        capsys.readouterr()
+        assert cli.main(["import-ombudsman", str(bad)]) == 1
+        refused = capsys.readouterr().err.splitlines()
+        assert "nothing was written" in refused[0]
+        assert refused[1:] == [
+            "  row 3, decision_date: must be a date written YYYY-MM-DD, such as 2025-06-10",
+            "  row 3, category: is not a category the Local Government and Social Care "
+            "Ombudsman uses: one of premature, another_body, assessed_and_closed, "
+            "fault_injustice, fault_no_injustice, no_fault",
+        ]
+        assert _sql(url, "SELECT id FROM escalation") == []
+        assert cli.main(["import-ombudsman", str(good)]) == 0
+        said = capsys.readouterr().out
+        assert "1 recorded without one" in said
+        assert "25 002 655) matches nothing the council holds" in said
+        assert cli.main(["import-ombudsman", str(tmp_path / "missing.csv")]) == 1
+    finally:
+        get_settings.cache_clear()
+    [case] = _sql(url, "SELECT item_id, decision FROM escalation")
+    assert (case["item_id"], case["decision"]) == (None, "premature")
+    rows = _sql(url, "SELECT key_name, role, action FROM audit_event ORDER BY id")
+    assert [(r["key_name"], r["role"], r["action"]) for r in rows] == [
+        (COMMAND_LINE, "admin", "escalation"),
+        (COMMAND_LINE, "admin", "ombudsman_import"),
+    ]

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from services.api.demo.cases import demo_cases
+from services.api.demo.ombudsman_year import ombudsman_year_cases
 from services.reporter.cli import main as reporter
 
 
 def _demo_people() -> set[str]:
     names: set[str] = set()
-    for case in demo_cases():
+    for case in [*demo_cases(), *ombudsman_year_cases()]:
         for field in ("person", "enquirer"):
             person: dict[str, Any] | None = case.item.get(field)
             if person:
@@ -50,11 +51,15 @@ def test_demo_people_appear_in_no_report_csv_or_log_line(
         ]
     for command in ("annual", "ledger"):
         assert reporter([command, "--year", "2018-19", "--out", str(tmp_path)]) == 0
+    assert reporter(["letter", "--year", "2025-26", "--out", str(tmp_path)]) == 0
+    assert (
+        reporter(["annual", "--year", "2025-26", "--out", str(tmp_path), "--format", "html"]) == 0
+    )
 
     produced = {p.name: p.read_text("utf-8") for p in tmp_path.iterdir()}
     produced |= {f"pulled-{i}": text for i, text in enumerate(pulled)}
     produced["log"] = "\n".join(record.getMessage() for record in caplog.records)
-    assert len(produced) >= 9
+    assert len(produced) >= 16
     leaks = sorted(
         (where, name) for where, text in produced.items() for name in people if name in text
     )

@@ -172,6 +172,59 @@ PUBLISHED = {
 }  # fmt: skip
 
 
+EDUCATION_AND_CHILDREN = "education_and_childrens_services"
+
+
+def _decisions(category: str | None, decision: str, stage: str, count: int, **marks: Any) -> Any:
+    upheld = decision in ("fault_injustice", "fault_no_injustice")
+    row = {"service_category": category, "decision": decision, "decision_stage": stage}
+    row |= {"upheld": upheld, "satisfactory_remedy_provided": None}
+    return row | {"public_interest_report": False} | marks | {"count": count}
+
+
+# The letter's grouped counts: four decisions made in the year.
+LETTER_DECISIONS = [
+    _decisions(EDUCATION_AND_CHILDREN, "fault_injustice", "investigated", 1,
+               satisfactory_remedy_provided=True, public_interest_report=True),
+    _decisions(EDUCATION_AND_CHILDREN, "no_fault", "investigated", 1),
+    _decisions(EDUCATION_AND_CHILDREN, "premature", "not_for_us", 1),
+    _decisions(None, "assessed_and_closed", "assessed_and_closed", 1),
+]  # fmt: skip
+LETTER_COMPLIANCE = [
+    {"service_category": EDUCATION_AND_CHILDREN, "due": 3, "completed_on_time": 2,
+     "completed_late": 1, "not_completed": 0},
+]  # fmt: skip
+
+
+def _case(
+    reference: str, opened: str, decided: str | None, decision: str | None, **rest: Any
+) -> Any:
+    stages = {"premature": "not_for_us", "assessed_and_closed": "assessed_and_closed"}
+    case = {"escalation_id": 1, "ombudsman_reference": reference, "complaint_reference": None,
+            "service": None, "team": None, "service_category": EDUCATION_AND_CHILDREN,
+            "opened_on": opened, "decision_on": decided, "decision": decision,
+            "decision_stage": None if decision is None else stages.get(decision, "investigated"),
+            "upheld": decision in ("fault_injustice", "fault_no_injustice")}  # fmt: skip
+    return case | rest
+
+
+def _logged(reference: str, team: str) -> dict[str, Any]:
+    return {"complaint_reference": reference, "service": team.split("-")[0], "team": team}
+
+
+# Every way a case counts on one basis and not the other, and one counted on both.
+RECONCILIATION_CASES = [
+    _case("18 000 871", "2018-05-08", "2018-11-20", "fault_injustice",
+          **_logged("CS-1819-0001", "children-community")),
+    _case("18 005 719", "2017-12-01", "2019-01-28", "no_fault",
+          **_logged("CS-1718-0002", "children-disability")),
+    _case("18 009 001", "2018-09-01", "2018-09-03", "premature"),
+    _case("18 012 345", "2018-10-01", "2018-12-01", "assessed_and_closed", service_category=None,
+          **_logged("CS-1819-0003", "education-admissions")),
+    _case("18 016 402", "2019-02-25", None, None, **_logged("CS-1819-0004", "children-disability")),
+]  # fmt: skip
+
+
 # Remedies by the year of the decision: (year, service, team, type, count, pence).
 REMEDY_HISTORY = [
     ("2016-17", "children", "children-disability", "financial_payment", 1, 15000),
@@ -225,6 +278,9 @@ class FakeApi:
 
     queue: list[tuple[str, str]] = field(default_factory=list)
     empty_years: bool = False
+    reconciliation_cases: list[dict[str, Any]] = field(
+        default_factory=lambda: list(RECONCILIATION_CASES)
+    )
     broken_paths: set[str] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
     responses: list[httpx.Response] = field(default_factory=list)
@@ -294,6 +350,24 @@ class FakeApi:
         if path == "/v1/stats/remedies":
             rows = [] if empty else _remedy_rows(params, group_by)
             body = {"as_of": "2019-04-30", "group_by": group_by, "rows": rows}
+            return httpx.Response(200, json=body)
+        if path == "/v1/stats/ombudsman-letter":
+            body = {
+                "financial_year": params["financial_year"],
+                "ombudsman": "lgsco",
+                "as_of": params.get("as_of", "2019-04-30"),
+                "population": None if empty else {"year": 2018, "residents": 200_000},
+                "decisions": [] if empty else LETTER_DECISIONS,
+                "compliance": [] if empty else LETTER_COMPLIANCE,
+            }
+            return httpx.Response(200, json=body)
+        if path == "/v1/stats/ombudsman-reconciliation":
+            body = {
+                "financial_year": params["financial_year"],
+                "ombudsman": "lgsco",
+                "as_of": params.get("as_of", "2019-04-30"),
+                "cases": [] if empty else self.reconciliation_cases,
+            }
             return httpx.Response(200, json=body)
         if path == "/v1/stats/published-text":
             texts = (

@@ -31,6 +31,7 @@ from services.reporter.client import ApiClient
 from services.reporter.financial_year import FinancialYear
 from services.reporter.history import compile_history
 from services.reporter.ledger import compile_ledger
+from services.reporter.letter import compile_review
 from services.reporter.settings import ReporterSettings
 from services.reporter.worker import run_worker
 
@@ -203,6 +204,8 @@ def test_a_required_field_dropped_from_required_breaks_the_contract() -> None:
     [
         (api_models.REMEDY_TYPES, "RemedyType"),
         (api_models.OMBUDSMAN_DECISIONS, "OmbudsmanDecision"),
+        (api_models.DECISION_STAGES, "DecisionStage"),
+        (api_models.OMBUDSMAN_SERVICE_CATEGORIES, "OmbudsmanServiceCategory"),
         (api_models.FINDINGS, "Finding"),
         (api_models.OUTCOMES, "Outcome"),
     ],
@@ -293,6 +296,7 @@ def exercise_the_reporter() -> FakeApi:
         compile_annual(client, year)
         compile_history(client, year)
         compile_ledger(client, year, date(2019, 3, 31))
+        compile_review(client, year, date(2019, 3, 31))
         client.remedy_totals(year, year, group_by=["service", "type"], as_of=date(2019, 3, 31))
         client.teams(service="children", active_on=date(2019, 3, 31))
         client.natures(service="children")

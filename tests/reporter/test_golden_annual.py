@@ -422,6 +422,57 @@ def test_the_ombudsman_cases_decisions_and_remedies(
     assert payments["value"] == "1000.00"
 
 
+def test_the_stage2_chapter_says_how_many_were_completed_and_remain_open(
+    report: dict[str, Any],
+) -> None:
+    # "Of the 3 Stage 2's undertaken 2 have been completed ... The 1 remaining complaint is
+    # still within the initial stages."
+    stage2 = _service(report, "children")["stage2"]
+    assert (stage2["investigations"], stage2["completed"], stage2["open"]) == (3, 2, 1)
+
+
+def test_the_ombudsman_chapter_says_which_teams_case_was_decided_how(
+    report: dict[str, Any],
+) -> None:
+    # "The complaint in relation to Safeguarding and Commissioning remains ongoing ... Head of
+    # Looked After Children Adoption and Preventative Services ... found no fault".
+    children = _service(report, "children")["ombudsman"]
+    assert [(t["team_name"], t["decision"], t["count"]) for t in children["teams"]] == [
+        (LAC, "no_fault", 1),
+        (SAF, "pending", 1),
+    ]
+    adults = _service(report, "adults")["ombudsman"]
+    assert [(t["team_name"], t["decision"], t["count"]) for t in adults["teams"]] == [
+        (DIS, "fault_injustice", 2),
+        (DIS, "pending", 1),
+        (IC, "pending", 1),
+        (INT, "fault_injustice", 1),
+    ]
+
+
+def test_the_public_interest_report_owes_its_s31_answer_apart_from_the_remedies(
+    report: dict[str, Any], csv_rows: list[dict[str, str]]
+) -> None:
+    adults = _service(report, "adults")["ombudsman"]
+    assert len(adults["remedies"]) == 8
+    assert "public_interest_report_response" not in {r["type"] for r in adults["remedies"]}
+    [duty] = adults["public_interest_duties"]
+    assert (duty["lgsco_reference"], duty["due_on"], duty["completed_on"]) == (
+        "18 000 420",
+        "2019-06-11",
+        "2019-05-22",
+    )
+    assert duty["status"] == "completed_on_time"
+    row = _csv(
+        csv_rows, service="adults", section="ombudsman_public_interest_duty", measure="count"
+    )
+    assert (row["category"], row["value"]) == ("completed_on_time", "1")
+    total = _csv(
+        csv_rows, service="adults", section="ombudsman_remedies", category="total", measure="count"
+    )
+    assert total["value"] == "8"
+
+
 @pytest.mark.parametrize("service", list(EXCERPTS))
 def test_the_published_compliments_and_learning(report: dict[str, Any], service: str) -> None:
     section = _service(report, service)

@@ -39,6 +39,7 @@ from services.reporter.client import ApiClient
 from services.reporter.document import render_annual_html
 from services.reporter.financial_year import FinancialYear
 from services.reporter.history import AnnualHistory, compile_history
+from services.reporter.letter import compile_review
 from services.reporter.report_models import AnnualReport, TimelinessFigure, YearTimeliness
 from services.reporter.settings import ReporterSettings
 from services.reporter.wording import timeliness_sentences
@@ -314,7 +315,8 @@ def test_the_cli_writes_the_html_when_asked(
     argv = ["annual", "--year", "2018-19", "--out", str(tmp_path), *formats]
     assert reporter(argv, transport=api.transport()) == 0
     assert {p.name for p in tmp_path.iterdir()} == {f"annual-2018-19.{f}" for f in written}
-    assert len(api.requests) == (14 if "html" in written else 11)
+    # The document adds the history (3 calls) and the Ombudsman's letter chapter (3).
+    assert len(api.requests) == (17 if "html" in written else 11)
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -375,6 +377,19 @@ def test_the_demo_document_is_valid_self_contained_and_fits_an_upload(demo_repor
     assert "This meets the corporate target of 90%." in text
     assert "£9,124.60" in text
     assert "£200.00" in text
+    # The Stage 2 and Ombudsman chapters say what became of each case, from the data.
+    assert (
+        "Of the 3 Stage 2 investigations commenced in 2018/19, 2 have been completed and 1 "
+        "remains open." in text
+    )
+    assert (
+        "By team: the case of Head of Looked After Children, Adoption and Preventative Services "
+        "found no fault; the case of Safeguarding and Commissioning remains ongoing." in text
+    )
+    assert "it did so on 22 May 2019" in text  # the s.31 answer to the public interest report
+    # And the Ombudsman's own count of the year beside this report's.
+    assert "In 2018/19 the Ombudsman made 7 decisions on complaints about the council" in text
+    assert "Upheld: 5 in the 2018/19 letter against 3 in this report, a difference of +2" in text
 
 
 def test_the_browser_renders_the_first_page(browser: Browser, demo_report: Path) -> None:
@@ -553,6 +568,19 @@ def test_a_year_without_data_passes_the_audit_too(audit: Audit) -> None:
     # No charts and every table empty: the document's other shape.
     violations = audit(render_annual_html(*compiled(FakeApi(empty_years=True))))
     assert violations == [], report(violations)
+
+
+def test_the_ombudsman_chapter_with_every_kind_of_case_passes_the_audit(audit: Audit) -> None:
+    # The canned year holds a case the council never logged, one not yet decided, one the
+    # Ombudsman did not investigate and one received the year before.
+    api = FakeApi()
+    with ApiClient(ReporterSettings(api_url="http://api.test"), transport=api.transport()) as c:
+        review = compile_review(c, YEAR)
+    page = render_annual_html(*compiled(api), review)
+    assert "Not logged by the council" in page
+    for window in (DESKTOP_WINDOW, PHONE_WINDOW):
+        violations = audit(page, window)
+        assert violations == [], report(violations)
 
 
 def test_the_audit_finds_what_it_is_there_to_find(audit: Audit) -> None:

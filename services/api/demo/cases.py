@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +28,8 @@ class DemoEscalation:
 
     payload: dict[str, Any]
     remedies: tuple[dict[str, Any], ...] = ()
+    # When the council told the Ombudsman what it did about a public interest report (s.31).
+    public_interest_response_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -434,6 +436,7 @@ def _ombudsman(
     *,
     public_interest_report: bool = False,
     remedies: tuple[dict[str, Any], ...] = (),
+    public_interest_response_on: str | None = None,
 ) -> DemoEscalation:
     payload: dict[str, Any] = {
         "stage": "ombudsman_investigation",
@@ -443,7 +446,7 @@ def _ombudsman(
     }
     if decision:
         payload |= {"decision": decision, "decision_on": decision_on}
-    return DemoEscalation(payload, remedies)
+    return DemoEscalation(payload, remedies, public_interest_response_on)
 
 
 def _remedy(
@@ -598,6 +601,8 @@ CHAINS: tuple[_Chain, ...] = (
                 "fault_injustice",
                 "2019-03-12",
                 public_interest_report=True,
+                # The report went to the council's Assembly, and the answer to the Ombudsman.
+                public_interest_response_on="2019-05-22",
                 remedies=(
                     _remedy(
                         "refund",
@@ -967,6 +972,22 @@ def _attach_lessons(drafts: list[dict[str, Any]], service: str, lessons: Sequenc
         draft["lessons_publishable"] = True
 
 
+# The LGSCO's service category of each service area's cases.
+SERVICE_CATEGORIES = {
+    "children": "education_and_childrens_services",
+    "adults": "adult_care_services",
+    "education": "education_and_childrens_services",
+}
+
+
+def _categorised(team: str, step: DemoEscalation) -> DemoEscalation:
+    """An Ombudsman case filed under its service's category, as the Ombudsman files it."""
+    if step.payload["stage"] != "ombudsman_investigation":
+        return step
+    category = SERVICE_CATEGORIES[team.split("-", 1)[0]]
+    return replace(step, payload=step.payload | {"service_category": category})
+
+
 def _escalate(drafts: list[dict[str, Any]]) -> dict[int, tuple[DemoEscalation, ...]]:
     """Each chain onto its complaint, by index into `drafts`."""
     chosen: dict[int, tuple[DemoEscalation, ...]] = {}
@@ -996,7 +1017,7 @@ def _escalate(drafts: list[dict[str, Any]]) -> dict[int, tuple[DemoEscalation, .
                 drafts[i]["responded_on"],
             ),
         )
-        chosen[best] = chain.steps
+        chosen[best] = tuple(_categorised(chain.team, step) for step in chain.steps)
     return chosen
 
 

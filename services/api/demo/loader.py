@@ -10,15 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.api.demo.cases import DEMO_SOURCE, demo_cases
+from services.api.demo.ombudsman_year import DECISION_LIST, ombudsman_year_cases
 from services.api.domain.access import create_key
 from services.api.domain.calendar import CalendarCache
-from services.api.domain.escalations import create_escalation, create_remedy
+from services.api.domain.escalations import create_escalation, create_remedy, update_remedy
 from services.api.domain.feedback import create_item
+from services.api.domain.ombudsman import import_decisions
 from services.api.domain.profile import DEMO_PROFILE, load_profile
+from services.api.domain.public_interest import keep_public_interest_duty
 from services.api.errors import Conflict
 from services.api.models import FeedbackItem
 from services.api.models.access import ApiKeyCreate, Role
-from services.api.models.escalations import EscalationCreate, RemedyCreate
+from services.api.models.base import council_today
+from services.api.models.enums import Ombudsman
+from services.api.models.escalations import EscalationCreate, RemedyCreate, RemedyUpdate
 from services.api.models.feedback import FeedbackCreate
 from services.api.settings import get_targets
 
@@ -68,7 +73,7 @@ async def load_demo(session: AsyncSession) -> DemoLoaded:
     calendar = await CalendarCache().get(db)
     targets = get_targets()
     created = held = otherwise = escalations = remedies = 0
-    for case in demo_cases():
+    for case in [*demo_cases(), *ombudsman_year_cases()]:
         try:
             item, is_new = await create_item(
                 db, _ITEM.validate_python(case.item), calendar, targets
@@ -89,4 +94,15 @@ async def load_demo(session: AsyncSession) -> DemoLoaded:
             for remedy in escalation.remedies:
                 await create_remedy(session, escalation_id, RemedyCreate.model_validate(remedy))
                 remedies += 1
+            duty = await keep_public_interest_duty(session, escalation_id)
+            if duty is not None and escalation.public_interest_response_on:
+                answered = RemedyUpdate.model_validate(
+                    {"completed_on": escalation.public_interest_response_on}
+                )
+                await update_remedy(session, duty.remedy_id, answered)
+    # The Ombudsman's own list of the year, imported as the council would: a second load
+    # finds every row already held.
+    await import_decisions(
+        session, DECISION_LIST.read_bytes(), Ombudsman.lgsco, calendar, targets, council_today()
+    )
     return DemoLoaded(created, held, escalations, remedies, otherwise)

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from services.api.domain.feedback import add_event, get_item
 from services.api.domain.versions import check_version
-from services.api.errors import Conflict, Invalid, NotFound
+from services.api.errors import Conflict, Invalid, NotFound, field_problem
 from services.api.models import ComplaintPoint, Escalation, FeedbackItem, Recommendation, Remedy
 from services.api.models.base import council_today
 from services.api.models.enums import (
@@ -24,7 +24,9 @@ from services.api.models.enums import (
     EscalationStatus,
     EventType,
     FeedbackKind,
+    Ombudsman,
     RemedyStatus,
+    RemedyType,
 )
 from services.api.models.escalations import (
     ComplaintPointIn,
@@ -44,6 +46,7 @@ from services.api.models.feedback import FeedbackEventCreate
 from services.api.rules.clock import WorkingCalendar
 from services.api.rules.financial_year import FinancialYear
 from services.api.rules.lifecycle import escalation_rule
+from services.api.rules.ombudsman import decision_problems, decision_stage
 from services.api.settings import ClockTargets
 
 AnyEscalationCreate = Stage2Create | Stage3Create | OmbudsmanCreate
@@ -115,6 +118,14 @@ def _check_dates(opened_on: date, values: dict[str, Any]) -> None:
     if (values.get("decision") is None) != (values.get("decision_on") is None):
         missing = "decision" if values.get("decision") is None else "decision_on"
         raise Invalid("a decision and its date go together", field=missing)
+    ombudsman = values.get("ombudsman")
+    if ombudsman is not None:
+        problems = decision_problems(Ombudsman(ombudsman), values)
+        if problems:
+            raise Invalid(
+                "the decision's fields do not go together",
+                errors=[field_problem(name, detail) for name, detail in problems],
+            )
 
 
 def _status(values: dict[str, Any]) -> EscalationStatus:
@@ -210,7 +221,8 @@ async def create_escalation(
 
 
 def _escalation_query() -> Select[Escalation, str, str]:
-    return select(Escalation, col(FeedbackItem.service), col(FeedbackItem.team)).join(
+    # Outer: an Ombudsman's case the council never logged has no complaint.
+    return select(Escalation, col(FeedbackItem.service), col(FeedbackItem.team)).outerjoin(
         FeedbackItem, col(FeedbackItem.id) == col(Escalation.item_id)
     )
 
@@ -238,6 +250,9 @@ async def _public_escalations(session: AsyncSession, rows: Sequence[Any]) -> lis
                 **esc.model_dump(),
                 "service": service,
                 "team": team,
+                "decision_stage": None
+                if esc.ombudsman is None or esc.decision is None
+                else decision_stage(esc.ombudsman, esc.decision),
                 "points": points[esc.id],
                 "recommendations": recommendations[esc.id],
             }
@@ -298,6 +313,9 @@ async def update_escalation(
         EscalationStage.ombudsman_investigation: {
             "decision_on",
             "decision",
+            "closure_reason",
+            "satisfactory_remedy_provided",
+            "service_category",
             "public_interest_report",
         },
     }[esc.stage] | {"recommendations"}
@@ -381,6 +399,17 @@ async def create_remedy(
     esc = await session.get(Escalation, escalation_id)
     if esc is None:
         raise NotFound(f"no escalation {escalation_id}")
+    if data.type is RemedyType.public_interest_report_response:
+        raise Invalid(
+            "is kept by the service: a public interest report starts it (s.31)", field="type"
+        )
+    if esc.item_id is None:
+        # The ledger lists remedies by the council's complaint: a case without one has none.
+        raise Conflict(
+            f"escalation {escalation_id} is an Ombudsman's case the council never logged: "
+            "record the complaint and its case first",
+            field="escalation_id",
+        )
     _check_amount(data.type, data.amount_pence)
     if data.completed_on is not None and data.completed_on < esc.opened_on:
         raise Invalid(
@@ -415,6 +444,11 @@ async def update_remedy(
     changes = data.model_dump(exclude_unset=True)
     if changes.get("description", "") is None:
         raise Invalid("must not be null", field="description")
+    duty = remedy.type is RemedyType.public_interest_report_response
+    if duty and "due_on" in changes and changes["due_on"] != remedy.due_on:
+        raise Invalid(
+            "is set by law: three months from the public interest report (s.31)", field="due_on"
+        )
     remedy.sqlmodel_update(changes)
     _check_amount(remedy.type, remedy.amount_pence)
     if remedy.completed_on is not None:

@@ -11,8 +11,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.models import Nature, ServiceArea, Team
-from services.api.models.reference import NatureCreate, ServiceAreaCreate, TeamCreate
+from services.api.models import Nature, PopulationEstimate, ServiceArea, Team
+from services.api.models.reference import (
+    NatureCreate,
+    PopulationEstimateCreate,
+    ServiceAreaCreate,
+    TeamCreate,
+)
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
 DEMO_PROFILE = PROFILES / "barking-and-dagenham.toml"
@@ -27,6 +32,8 @@ class CouncilProfile(BaseModel):
     services: list[ServiceAreaCreate]
     teams: list[TeamCreate]
     natures: list[NatureCreate]
+    # Residents by mid-year, for the Ombudsman's upheld decisions per 100,000 residents.
+    populations: list[PopulationEstimateCreate] = []
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class ProfileLoaded:
     services: int
     teams: int
     natures: int
+    populations: int = 0
 
 
 def read_profile(path: Path) -> CouncilProfile:
@@ -63,15 +71,25 @@ def _in_file_order(
     ]
 
 
-async def load_profile(session: AsyncSession, path: Path) -> ProfileLoaded:
-    """Insert or update every service, team and nature of the profile."""
-    profile = read_profile(path)
+async def apply_profile(session: AsyncSession, profile: CouncilProfile) -> ProfileLoaded:
+    """Insert or update every service, team, nature and population estimate of a profile."""
     await _upsert(session, ServiceArea, _in_file_order(profile.services), ["code"])
     await _upsert(session, Team, _in_file_order(profile.teams), ["code"])
     await _upsert(session, Nature, _in_file_order(profile.natures), ["service", "code"])
+    populations = [p.model_dump() for p in profile.populations]
+    await _upsert(session, PopulationEstimate, populations, ["year"])
     return ProfileLoaded(
-        profile.council.get("name", path.stem),
+        profile.council.get("name", "the council"),
         len(profile.services),
         len(profile.teams),
         len(profile.natures),
+        len(profile.populations),
     )
+
+
+async def load_profile(session: AsyncSession, path: Path) -> ProfileLoaded:
+    """Load a profile file: its services, teams, natures and population estimates."""
+    profile = read_profile(path)
+    if "name" not in profile.council:
+        profile = profile.model_copy(update={"council": {**profile.council, "name": path.stem}})
+    return await apply_profile(session, profile)

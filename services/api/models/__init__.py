@@ -8,7 +8,13 @@ from services.api.models.feedback import FeedbackEvent, FeedbackItem
 from services.api.models.idempotency import IdempotencyRecord
 from services.api.models.imports import ImportItem, ImportMapping, ImportRecord
 from services.api.models.people import Person
-from services.api.models.reference import Nature, NonWorkingDay, ServiceArea, Team
+from services.api.models.reference import (
+    Nature,
+    NonWorkingDay,
+    PopulationEstimate,
+    ServiceArea,
+    Team,
+)
 from services.api.models.report_runs import ReportFile, ReportRun
 
 metadata = SQLModel.metadata
@@ -27,6 +33,7 @@ __all__ = [
     "Nature",
     "NonWorkingDay",
     "Person",
+    "PopulationEstimate",
     "Recommendation",
     "Remedy",
     "ReportFile",

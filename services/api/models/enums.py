@@ -77,13 +77,59 @@ class EscalationStatus(StrEnum):
     completed = "completed"
 
 
+class Ombudsman(StrEnum):
+    """Which Ombudsman a case went to; each has its own decision categories."""
+
+    lgsco = "lgsco"
+
+
 class OmbudsmanDecision(StrEnum):
+    """The category of an Ombudsman's decision, in the Ombudsman's own terms.
+
+    The LGSCO's: not for us (premature, or another body's), assessed and closed, or
+    investigated (fault causing injustice, fault without injustice, no fault).
+    """
+
+    premature = "premature"
+    another_body = "another_body"
+    assessed_and_closed = "assessed_and_closed"
     fault_injustice = "fault_injustice"
     fault_no_injustice = "fault_no_injustice"
     no_fault = "no_fault"
-    closed_after_initial_enquiries = "closed_after_initial_enquiries"
-    premature = "premature"
+
+
+class DecisionStage(StrEnum):
+    """The stage at which the Ombudsman closed a case."""
+
+    not_for_us = "not_for_us"
+    assessed_and_closed = "assessed_and_closed"
+    investigated = "investigated"
+
+
+class ClosureReason(StrEnum):
+    """Why the LGSCO assessed a complaint and closed it without investigating."""
+
+    no_evidence_of_fault = "no_evidence_of_fault"
+    injustice_not_significant = "injustice_not_significant"
+    nothing_more_to_achieve = "nothing_more_to_achieve"
+    court_or_tribunal = "court_or_tribunal"
+    late = "late"
+    outside_jurisdiction = "outside_jurisdiction"
     withdrawn = "withdrawn"
+    other = "other"
+
+
+class OmbudsmanServiceCategory(StrEnum):
+    """The service categories the LGSCO files its decisions under."""
+
+    adult_care_services = "adult_care_services"
+    benefits_and_tax = "benefits_and_tax"
+    corporate_and_other_services = "corporate_and_other_services"
+    education_and_childrens_services = "education_and_childrens_services"
+    environmental_services = "environmental_services"
+    highways_and_transport = "highways_and_transport"
+    housing = "housing"
+    planning_and_development = "planning_and_development"
 
 
 class RemedyType(StrEnum):
@@ -95,6 +141,9 @@ class RemedyType(StrEnum):
     refund = "refund"
     staff_training = "staff_training"
     other = "other"
+    # Not agreed but owed by law: after a public interest report the council tells the
+    # Ombudsman within three months what it has done or will do (LGA 1974 s.31).
+    public_interest_report_response = "public_interest_report_response"
 
 
 MONEY_REMEDIES = frozenset({RemedyType.financial_payment, RemedyType.refund})

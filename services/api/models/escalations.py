@@ -27,10 +27,14 @@ from services.api.models.base import (
     timestamp_field,
 )
 from services.api.models.enums import (
+    ClosureReason,
+    DecisionStage,
     EscalationStage,
     EscalationStatus,
     Finding,
+    Ombudsman,
     OmbudsmanDecision,
+    OmbudsmanServiceCategory,
     RemedyType,
 )
 
@@ -53,13 +57,44 @@ class Escalation(SQLModel, table=True):
             name="decision_stage",
         ),
         sa.CheckConstraint("stage = 'stage3_review' OR panel_on IS NULL", name="panel_stage"),
+        # A case the council never logged (sent back by the Ombudsman as premature, say) is
+        # still one of the Ombudsman's decisions, with no complaint of the council's.
+        sa.CheckConstraint(
+            "item_id IS NOT NULL OR stage = 'ombudsman_investigation'", name="item_logged"
+        ),
+        sa.CheckConstraint(
+            "(stage = 'ombudsman_investigation') = (ombudsman IS NOT NULL)",
+            name="ombudsman_stage",
+        ),
+        sa.CheckConstraint(
+            "stage = 'ombudsman_investigation' OR service_category IS NULL",
+            name="service_category_stage",
+        ),
+        sa.CheckConstraint(
+            "closure_reason IS NULL OR decision = 'assessed_and_closed'",
+            name="closure_reason_decision",
+        ),
+        sa.CheckConstraint(
+            "satisfactory_remedy_provided IS NULL"
+            " OR decision IN ('fault_injustice', 'fault_no_injustice')",
+            name="satisfactory_remedy_decision",
+        ),
+        # Each Ombudsman has its own categories (services.api.rules.ombudsman.CATEGORIES).
+        sa.CheckConstraint(
+            "ombudsman IS DISTINCT FROM 'lgsco' OR decision IS NULL OR decision IN"
+            " ('premature', 'another_body', 'assessed_and_closed', 'fault_injustice',"
+            " 'fault_no_injustice', 'no_fault')",
+            name="lgsco_categories",
+        ),
         sa.Index("ix_escalation_stage_opened_on", "stage", "opened_on"),
         sa.Index("ix_escalation_opened_on", "opened_on"),
         sa.Index("ix_escalation_decision_on", "decision_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
-    item_id: int = Field(foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger)
+    item_id: int | None = Field(
+        default=None, foreign_key="feedback_item.id", index=True, sa_type=sa.BigInteger
+    )
     stage: EscalationStage = Field(sa_type=enum_type(EscalationStage))
     status: EscalationStatus = Field(sa_type=enum_type(EscalationStatus))
     opened_on: date
@@ -68,9 +103,15 @@ class Escalation(SQLModel, table=True):
     completed_on: date | None = None
     panel_on: date | None = None
     outcome: Finding | None = Field(default=None, sa_type=enum_type(Finding))
+    ombudsman: Ombudsman | None = Field(default=None, sa_type=enum_type(Ombudsman))
     lgsco_reference: str | None = Field(default=None, max_length=40, unique=True)
     decision_on: date | None = None
     decision: OmbudsmanDecision | None = Field(default=None, sa_type=enum_type(OmbudsmanDecision))
+    closure_reason: ClosureReason | None = Field(default=None, sa_type=enum_type(ClosureReason))
+    satisfactory_remedy_provided: Flag | None = None
+    service_category: OmbudsmanServiceCategory | None = Field(
+        default=None, sa_type=enum_type(OmbudsmanServiceCategory)
+    )
     public_interest_report: Flag = Field(
         default=False, sa_column_kwargs={"server_default": sa.false()}
     )
@@ -143,11 +184,27 @@ class Stage3Create(_EscalationCreateCommon):
     completed_on: PastDate | None = None
 
 
+SATISFACTORY_REMEDY = (
+    "The council had already provided a satisfactory remedy: the Ombudsman found fault and "
+    "that the council's own remedy was enough. Only with a finding of fault."
+)
+CLOSURE_REASON = "Why the Ombudsman closed the complaint after assessing it."
+SERVICE_CATEGORY = "The service category the Ombudsman filed its decision under."
+
+
 class OmbudsmanCreate(_EscalationCreateCommon):
     stage: Literal["ombudsman_investigation"]
+    ombudsman: Ombudsman = Ombudsman.lgsco
     lgsco_reference: LgscoReference
     decision_on: PastDate | None = None
     decision: OmbudsmanDecision | None = None
+    closure_reason: ClosureReason | None = PydanticField(default=None, description=CLOSURE_REASON)
+    satisfactory_remedy_provided: Flag | None = PydanticField(
+        default=None, description=SATISFACTORY_REMEDY
+    )
+    service_category: OmbudsmanServiceCategory | None = PydanticField(
+        default=None, description=SERVICE_CATEGORY
+    )
     public_interest_report: Flag = False
 
 
@@ -168,14 +225,23 @@ class EscalationUpdate(Changes):
     recommendations: list[RecommendationIn] | None = PydanticField(default=None, max_length=100)
     decision_on: PastDate | None = None
     decision: OmbudsmanDecision | None = None
+    closure_reason: ClosureReason | None = PydanticField(default=None, description=CLOSURE_REASON)
+    satisfactory_remedy_provided: Flag | None = PydanticField(
+        default=None, description=SATISFACTORY_REMEDY
+    )
+    service_category: OmbudsmanServiceCategory | None = PydanticField(
+        default=None, description=SERVICE_CATEGORY
+    )
     public_interest_report: Omittable[Flag] = None
 
 
 class EscalationPublic(SQLModel):
     id: int
-    item_id: int
-    service: str
-    team: str
+    item_id: int | None = PydanticField(
+        description="null for an Ombudsman's case the council never logged as a complaint."
+    )
+    service: str | None
+    team: str | None
     stage: EscalationStage
     status: EscalationStatus
     opened_on: date
@@ -184,9 +250,17 @@ class EscalationPublic(SQLModel):
     completed_on: date | None
     panel_on: date | None
     outcome: Finding | None
+    ombudsman: Ombudsman | None
     lgsco_reference: str | None
     decision_on: date | None
     decision: OmbudsmanDecision | None
+    decision_stage: DecisionStage | None = PydanticField(
+        description="Where the Ombudsman closed the case: not for us, assessed and closed, "
+        "or investigated."
+    )
+    closure_reason: ClosureReason | None
+    satisfactory_remedy_provided: Flag | None
+    service_category: OmbudsmanServiceCategory | None
     public_interest_report: Flag
     points: list[ComplaintPointPublic]
     recommendations: list[RecommendationPublic]
@@ -225,6 +299,13 @@ class Remedy(RemedyBase, table=True):
         ),
         sa.CheckConstraint("amount_pence > 0", name="amount_positive"),
         sa.Index("ix_remedy_due_on", "due_on"),
+        # The s.31 duty of a public interest report is owed once per case.
+        sa.Index(
+            "uq_remedy_public_interest_duty",
+            "escalation_id",
+            unique=True,
+            postgresql_where=sa.text("type = 'public_interest_report_response'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)

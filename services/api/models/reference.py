@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from services.api.models.base import (
     Changes,
     Code,
+    Count,
     Day,
     Name,
     Omittable,
@@ -138,4 +139,30 @@ class NonWorkingDayCreate(NonWorkingDayBase, StrictModel):
 
 
 class NonWorkingDayPublic(NonWorkingDayBase):
+    pass
+
+
+class PopulationEstimateBase(SQLModel):
+    year: Count = Field(
+        primary_key=True,
+        ge=1900,
+        le=2200,
+        description="The year the estimate is of: ONS mid-year estimates are as at 30 June, the "
+        "Census 2021 as at 21 March 2021.",
+    )
+    residents: Count = Field(gt=0, le=100_000_000)
+
+
+class PopulationEstimate(PopulationEstimateBase, table=True):
+    """The council's population, for the Ombudsman's upheld decisions per 100,000 residents."""
+
+    __tablename__ = "population_estimate"
+    __table_args__ = (sa.CheckConstraint("residents > 0", name="residents_positive"),)
+
+
+class PopulationEstimateCreate(PopulationEstimateBase, StrictModel):
+    pass
+
+
+class PopulationEstimatePublic(PopulationEstimateBase):
     pass

@@ -47,3 +47,11 @@ def current_revision(connection: Connection) -> str | None:
         return None
     revision: str | None = connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
     return revision
+
+
+def revision_before(revision: str) -> str:
+    """The revision a migration follows (its down_revision), read from the migrations folder."""
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    if script is None or not isinstance(script.down_revision, str):
+        raise ValueError(f"{revision} follows no single revision")
+    return script.down_revision

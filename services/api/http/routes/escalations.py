@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Body, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.domain import escalations as domain
+from services.api.domain.audit import Actor
+from services.api.domain.public_interest import keep_public_interest_duty
 from services.api.domain.versions import etag
 from services.api.http.dependencies import (
     CalendarDep,
@@ -43,6 +46,20 @@ from services.api.storage.database import SessionDep
 router = api_router(tags=["escalations"])
 
 
+async def keep_duty(session: AsyncSession, actor: Actor, escalation_id: int) -> None:
+    """Keep the case's s.31 duty in step with its public interest report, audited."""
+    change = await keep_public_interest_duty(session, escalation_id)
+    if change is not None:
+        await actor.record(
+            session,
+            change.action,
+            "remedy",
+            change.remedy_id,
+            before=change.before,
+            after=change.after,
+        )
+
+
 @router.post(
     "/v1/feedback/{item_id:int}/escalations",
     response_model=EscalationPublic,
@@ -64,6 +81,7 @@ async def create_escalation(
 ) -> EscalationPublic:
     """Escalate a complaint to Stage 2, Stage 3 or the Ombudsman."""
     escalation_id = await domain.create_escalation(session, item_id, payload, calendar, targets)
+    await keep_duty(session, actor, escalation_id)
     created = await domain.get_escalation(session, escalation_id)
     await actor.record(
         session, "escalation", "escalation", escalation_id, after=created.model_dump(mode="json")
@@ -147,6 +165,7 @@ async def update_escalation(
     updated = await domain.update_escalation(
         session, escalation_id, data, calendar, targets, expected_version(if_match)
     )
+    await keep_duty(session, actor, escalation_id)
     response.headers["ETag"] = etag(updated.version)
     after = updated.model_dump(mode="json")
     await actor.record(session, "update", "escalation", escalation_id, before=before, after=after)
@@ -159,7 +178,7 @@ async def update_escalation(
     status_code=status.HTTP_201_CREATED,
     responses={
         201: versioned("update_remedy", remedy_id="$response.body#/id"),
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(401, 403, 404, 409, 422),
     },
 )
 async def create_remedy(
