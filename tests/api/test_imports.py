@@ -547,6 +547,40 @@ async def test_the_template_has_a_sheet_per_kind_with_drop_downs_and_imports_as_
     ]
 
 
+async def test_the_template_holds_any_name_the_reference_data_holds_as_text_that_imports(
+    client: httpx.AsyncClient,
+) -> None:
+    # Names a cell cannot hold as they are: a control character (no XML can hold it), a
+    # formula, an error value and U+FFFF, in the service, team and nature of the example row.
+    teams = (await client.get("/v1/reference/teams", params={"service": "children"})).json()
+    renames = {
+        "/v1/reference/services/children": "=Children\x07s Social Care",
+        f"/v1/reference/teams/{teams[0]['code']}": "#N/A",
+    }
+    for path, name in renames.items():
+        renamed = await patch_current(client, path, json={"name": name})
+        assert renamed.status_code == 200, renamed.text
+    nature = {"service": "children", "code": "aaa-odd", "name": "Odd\uffff\x01nature"}
+    assert (await client.post("/v1/reference/natures", json=nature)).status_code == 201
+    response = await client.get("/v1/imports/template.xlsx")
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content))
+    complaints = book["Complaints"]
+    example = {c.value: complaints.cell(row=2, column=c.column) for c in complaints[1]}
+    shown = {label: (example[label].value, example[label].data_type) for label in example}
+    assert shown["Service"] == ("=Children s Social Care", "s")
+    assert shown["Team"] == ("#N/A", "s")
+    lists = book["Lists"]
+    assert (lists["A2"].value, lists["A2"].data_type) == ("=Children s Social Care", "s")
+    assert "Odd  nature" in [c.value for c in lists["C"]]
+    example["Nature"].value = "Odd  nature"  # picked from the drop-down
+    filled = io.BytesIO()
+    book.save(filled)
+    dry = await upload(client, filled.getvalue(), "template", name="filled.xlsx", dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["created"], dry.json()["rejected"]) == (3, 0), dry.json()["notes"]
+
+
 async def test_a_mapping_is_suggested_from_the_headers_and_the_reference_data(
     client: httpx.AsyncClient,
 ) -> None:

@@ -15,7 +15,9 @@ from services.api.rules.sheet_layout import (
     column_number,
     find_header,
     is_totals_row,
+    normalise,
     row_ref,
+    workbook_text,
 )
 
 TITLED = [
@@ -116,3 +118,17 @@ def test_cell_references_are_written_as_excel_writes_them() -> None:
     assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
     assert column_number("AAA") == 703
     assert CellRange.parse("$B$3:D4") == CellRange(3, 2, 4, 4)
+
+
+@pytest.mark.parametrize("name", ["Odd\x01nature", "Odd\ufffenature", "Odd\x1bnature"])
+def test_a_character_no_cell_holds_is_written_as_a_space_and_read_as_the_same_name(
+    name: str,
+) -> None:
+    written = workbook_text(name)
+    assert written == "Odd nature"
+    assert normalise(written) == normalise(name) == "odd nature"
+
+
+def test_what_a_cell_holds_is_written_as_it_is() -> None:
+    text = "Tab\there, line\r\nends, =formulas, \u00e9, \U0001f600 and \ud7ff\ue000"
+    assert workbook_text(text) == text

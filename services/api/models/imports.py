@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
+from annotated_types import Ge, Le, Len
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints, model_validator
+from pydantic import GetJsonSchemaHandler, Strict, StringConstraints, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from services.api.models.base import Code, NoNul, StrictModel, Text, enum_type, timestamp_field
+from services.api.models.base import (
+    Changes,
+    Code,
+    Count,
+    Flag,
+    NoNul,
+    Omittable,
+    StrictModel,
+    Text,
+    Trimmed,
+    WholeNumber,
+    enum_type,
+    timestamp_field,
+)
 
-SheetPattern = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
-]
-Header = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul
-]
+# Names as a file shows them: something besides white space, which is trimmed from the ends.
+SheetPattern = Annotated[str, StringConstraints(max_length=100), Trimmed()]
+Header = Annotated[str, StringConstraints(max_length=300), Trimmed()]
 FieldPath = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?$", max_length=80)
 ]
 # What a value map turns a cell's text into: a code or text, a yes/no, or nothing (blank).
-MappedValue = Annotated[str, StringConstraints(max_length=10_000), NoNul] | bool | None
-FixedValue = Annotated[str, StringConstraints(max_length=10_000), NoNul] | bool | int
+# Strict members, so that 1.0 is the number 1 and not a yes.
+MappedValue = Annotated[str, StringConstraints(max_length=10_000), NoNul] | Flag | None
+FixedValue = Annotated[str, StringConstraints(max_length=10_000), NoNul] | Flag | Count
+Days = Annotated[int, Strict(), Ge(1), Le(365), WholeNumber]
+HeaderRow = Annotated[int, Strict(), Ge(1), Le(1_000), WholeNumber]
+
+
+@dataclass(frozen=True)
+class _EveryKeyStated:
+    """A map whose document states every key it takes, its pattern included.
+
+    Pydantic gives a key's pattern as `patternProperties`, under which a key that does not
+    match is still allowed, with any value: the pattern goes to `propertyNames` instead.
+    """
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        patterns = target.pop("patternProperties", {})
+        if patterns:
+            ((pattern, values),) = patterns.items()
+            target.setdefault("propertyNames", {})["pattern"] = pattern
+            target["additionalProperties"] = values
+        return schema
+
+
+EveryKeyStated = _EveryKeyStated()
 
 
 class CheckName(StrEnum):
@@ -36,8 +77,58 @@ class CheckName(StrEnum):
     within_working_days = "within_working_days"
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an optional property without its `null`."""
+    for member in schema.get("anyOf", []):
+        if member != {"type": "null"}:
+            return dict(member)
+    return schema
+
+
+def _column_shapes(schema: dict[str, Any]) -> None:
+    # The rules of `_one_use`, stated, so that what the document admits the API takes: a
+    # column fills a field, or is checked (with `days` for within_working_days, and only
+    # for it), or is only named (and then has no value map). Null is the same as leaving
+    # a property out.
+    properties = schema["properties"]
+    blank = {"type": "null"}
+    checks = [c.value for c in CheckName if c is not CheckName.within_working_days]
+    schema["oneOf"] = [
+        {
+            "title": "A column that fills a field",
+            "required": ["field"],
+            "properties": {"field": _not_null(properties["field"]), "check": blank, "days": blank},
+        },
+        {
+            "title": "A column checked against what the service computes",
+            "required": ["check"],
+            "properties": {"field": blank, "check": {"enum": checks}, "days": blank},
+        },
+        {
+            "title": "A column checked against a number of working days",
+            "required": ["check", "days"],
+            "properties": {
+                "field": blank,
+                "check": {"const": CheckName.within_working_days.value},
+                "days": _not_null(properties["days"]),
+            },
+        },
+        {
+            "title": "A column only named, which must be there",
+            "properties": {
+                "field": blank,
+                "check": blank,
+                "days": blank,
+                "values": {"maxProperties": 0},
+            },
+        },
+    ]
+
+
 class ColumnRule(StrictModel):
     """One column of a sheet: the field it fills, or the figure it is checked against."""
+
+    model_config = {"extra": "forbid", "json_schema_extra": _column_shapes}
 
     column: Header = PydanticField(
         description="The column's header as the file shows it; two header rows (merged cells "
@@ -52,10 +143,8 @@ class ColumnRule(StrictModel):
         description="Instead of a field: compare the column with what the service computes "
         "(a difference is a warning, not a rejection).",
     )
-    days: int | None = PydanticField(
-        default=None, ge=1, le=365, strict=True, description="For `within_working_days`."
-    )
-    values: dict[Header, MappedValue] = PydanticField(
+    days: Days | None = PydanticField(default=None, description="For `within_working_days`.")
+    values: Annotated[dict[Header, MappedValue], EveryKeyStated] = PydanticField(
         default_factory=dict,
         max_length=2_000,
         description="Value map: the cell's text (case and spacing ignored) to the value stored; "
@@ -65,11 +154,15 @@ class ColumnRule(StrictModel):
     @model_validator(mode="after")
     def _one_use(self) -> ColumnRule:
         if self.field is not None and self.check is not None:
-            raise ValueError("a column fills a field or is checked, not both")
+            raise PydanticCustomError(
+                "column_use", "a column fills a field or is checked, not both"
+            )
         if (self.check is CheckName.within_working_days) != (self.days is not None):
-            raise ValueError("`days` goes with the check `within_working_days`, and only with it")
+            raise PydanticCustomError(
+                "column_use", "`days` goes with the check `within_working_days`, and only with it"
+            )
         if self.values and self.field is None and self.check is None:
-            raise ValueError("a value map needs a field or a check")
+            raise PydanticCustomError("column_use", "a value map needs a field or a check")
         return self
 
 
@@ -80,14 +173,11 @@ class SheetRule(StrictModel):
         description="A sheet's name or a pattern with `*` and `?` (`20??-??`); a CSV file is "
         "one sheet named after the file."
     )
-    header_row: int | None = PydanticField(
+    header_row: HeaderRow | None = PydanticField(
         default=None,
-        ge=1,
-        le=1_000,
-        strict=True,
         description="The (first) header row; found below any title rows when absent.",
     )
-    fixed: dict[FieldPath, FixedValue] = PydanticField(
+    fixed: Annotated[dict[FieldPath, FixedValue], EveryKeyStated] = PydanticField(
         default_factory=dict,
         max_length=50,
         description="Values for every row of the sheet: `kind`, `service`, `channel`...",
@@ -121,10 +211,10 @@ class ImportMappingCreate(ImportMappingBase, StrictModel):
     sheets: list[SheetRule] = PydanticField(min_length=1, max_length=50)
 
 
-class ImportMappingUpdate(StrictModel):
+class ImportMappingUpdate(Changes):
     description: Text | None = None
-    source_system: Code | None = None
-    sheets: list[SheetRule] | None = PydanticField(default=None, min_length=1, max_length=50)
+    source_system: Omittable[Code] = None
+    sheets: Omittable[Annotated[list[SheetRule], Len(1, 50)]] = None
 
 
 class ImportMappingPublic(ImportMappingBase):

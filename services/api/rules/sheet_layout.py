@@ -101,9 +101,22 @@ def is_blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+# What no cell of a workbook can hold, as XML 1.0 has no such characters (control characters
+# but tab and line ends, lone surrogates, U+FFFE and U+FFFF).
+_NOT_IN_A_CELL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def workbook_text(text: str) -> str:
+    """Text as a cell can hold it: each character no cell can hold becomes a space, so that
+    it still reads as the same text when compared (see `normalise`)."""
+    return _NOT_IN_A_CELL.sub(" ", text)
+
+
 def normalise(text: str) -> str:
-    """Text compared as people mean it: case, spacing and a trailing colon ignored."""
-    return " ".join(text.replace("\u00a0", " ").split()).rstrip(":").strip().casefold()
+    """Text compared as people mean it: case, spacing and a trailing colon ignored; the
+    characters no cell can hold count as spacing."""
+    spaced = workbook_text(text).replace("\u00a0", " ")
+    return " ".join(spaced.split()).rstrip(":").strip().casefold()
 
 
 @dataclass(frozen=True)

@@ -115,9 +115,6 @@ async def update_mapping(
         raise NotFound(f"no import mapping `{name}`")
     check_version(row.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
-    for key in ("source_system", "sheets"):
-        if key in changes and changes[key] is None:
-            raise Invalid("must not be null", field=key)
     current = public(row).model_dump(include={"name", "description", "source_system", "sheets"})
     merged = ImportMappingCreate.model_validate(current | changes)
     await _checked(session, merged)

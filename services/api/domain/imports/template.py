@@ -7,11 +7,13 @@ import io
 from datetime import date, timedelta
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.domain.reference import list_natures, list_services, list_teams
@@ -19,6 +21,7 @@ from services.api.models.base import council_today
 from services.api.models.enums import Channel, EnquirerRole, Outcome
 from services.api.rules.financial_year import FinancialYear
 from services.api.rules.import_template import TEMPLATE_MAPPING, TEMPLATE_SHEETS, choice_label
+from services.api.rules.sheet_layout import workbook_text
 
 LISTS = "Lists"
 # Rows offered drop-downs below the header; a longer sheet still imports, without them.
@@ -46,9 +49,9 @@ def _weekday(day: date) -> date:
 
 def _example(
     field: str, kind: str, service: str, team: str, nature: str | None, last_year: date
-) -> object:
+) -> str | date | None:
     received = _weekday(last_year + timedelta(days=7))
-    examples: dict[str, object] = {
+    examples: dict[str, str | date | None] = {
         "external_ref": f"EXAMPLE-{kind.upper()}-1",
         "service": service,
         "team": team,
@@ -69,6 +72,23 @@ def _example(
     return examples.get(field)
 
 
+def _put(sheet: Worksheet, row: int, column: int, value: str | date | None) -> Cell:
+    """Write a value into a cell; text is written as text, whatever it starts with.
+
+    The council's names are data: `=...` would be made a live formula and `#N/A` an error
+    value, and characters no cell holds would make the workbook unwritable. They become
+    spaces, which reading a filled-in template treats as the same name.
+    """
+    cell = sheet.cell(row=row, column=column)
+    assert isinstance(cell, Cell)  # the template merges no cells
+    if isinstance(value, str):
+        cell.value = workbook_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
 async def build_template(session: AsyncSession) -> bytes:
     """The template workbook, as .xlsx bytes."""
     services = await list_services(session)
@@ -84,9 +104,9 @@ async def build_template(session: AsyncSession) -> bytes:
     def named(name: str, column: int, values: list[str]) -> None:
         """A named list of values down a column of the hidden sheet."""
         letter = get_column_letter(column)
-        lists.cell(row=1, column=column, value=name)
+        _put(lists, 1, column, name)
         for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=column, value=value)
+            _put(lists, row, column, value)
         end = max(len(values), 1) + 1
         ref = f"{quote_sheetname(LISTS)}!${letter}$2:${letter}${end}"
         book.defined_names[name] = DefinedName(name, attr_text=ref)
@@ -117,7 +137,7 @@ async def build_template(session: AsyncSession) -> bytes:
         letters = {c.field: get_column_letter(i) for i, c in enumerate(sheet.columns, 1)}
         for index, spec in enumerate(sheet.columns, start=1):
             letter = get_column_letter(index)
-            header = page.cell(row=1, column=index, value=spec.label)
+            header = _put(page, 1, index, spec.label)
             header.font = Font(bold=True, color="FFFFFF")
             header.fill = _HEADER_FILL
             if spec.field in _NOTES:
@@ -138,7 +158,7 @@ async def build_template(session: AsyncSession) -> bytes:
                 first_nature.name if first_nature and sheet.kind == "complaint" else None,
                 last_year,
             )
-            cell = page.cell(row=2, column=index, value=value)
+            cell = _put(page, 2, index, value)
             if spec.field.endswith("_on"):
                 cell.number_format = "dd/mm/yyyy"
         page.cell(row=2, column=1).comment = Comment(
